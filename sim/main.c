@@ -1,0 +1,2 @@
+/* main.c -- the snapsim command line (placeholder until the CLI lands). */
+int main(void) { return 0; }
