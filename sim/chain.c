@@ -1,0 +1,283 @@
+/*
+ * chain.c -- a virtual disk's files: the base, the deltas above it, the
+ * grains each holds, guest writes, taking a snapshot and reverting to one.
+ *
+ * The files of a disk form a tree through `parent` (the backing file).  A
+ * snapshot records, per disk, the file that was the top when it was taken;
+ * that file is frozen from then on (a new delta above it takes the writes).
+ * Reverting discards the current top and starts a new delta above the
+ * snapshot's file, so writing after a revert makes a branch.
+ *
+ * Sizes: a thick base has the full capacity and never grows; a thin base
+ * grows by the format's thin_block for each block first written; a delta's
+ * size is ss_format_size() of the grains and metadata regions it holds.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+const char *ss_file_kind_name(ss_file_kind k)
+{
+    static const char *const names[] = { "flat", "delta", "helper", "vmsn", "vmss" };
+    return names[k];
+}
+
+static char *dupstr(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (!p) abort();
+    return memcpy(p, s, n);
+}
+
+uint64_t ss_file_size_for(const ss_file *f, uint64_t grains, uint64_t regions)
+{
+    const ss_disk *d = f->disk;
+    if (f->thick) return d->capacity;
+    if (f->kind == SS_FILE_FLAT) {                  /* thin base: whole blocks */
+        uint64_t sz = regions * d->fmt->thin_block;
+        return sz < d->capacity ? sz : d->capacity;
+    }
+    return ss_format_size(d->fmt, d->capacity, grains, regions);
+}
+
+uint64_t ss_file_allocated(const ss_file *f)
+{
+    if (!f->disk) return f->size;
+    if (f->thick) return f->disk->capacity;
+    return ss_gs_count(f->gs) * f->disk->fmt->grain;
+}
+
+ss_file *ss_file_new(ss_sim *sim, ss_vm *vm, ss_disk *d, ss_file_kind kind, const char *name, ss_file *parent,
+                     uint64_t size)
+{
+    ss_file *f = calloc(1, sizeof *f);
+    if (!f) abort();
+    f->name = dupstr(name);
+    f->kind = kind;
+    f->vm = vm;
+    f->disk = d;
+    f->ds = vm->ds;
+    f->parent = parent;
+    if (parent) parent->nchildren++;
+    f->size = size;
+    ss_file **pp = &vm->files;
+    while (*pp) pp = &(*pp)->next;
+    *pp = f;
+    ss_ds_charge(sim, f->ds, (int64_t)size);
+    return f;
+}
+
+/* Remove a file: its space is freed, its parent loses a child. */
+void ss_file_release(ss_sim *sim, ss_file *f)
+{
+    ss_vm *vm = f->vm;
+    for (ss_file **pp = &vm->files; *pp; pp = &(*pp)->next)
+        if (*pp == f) { *pp = f->next; break; }
+    if (f->parent) f->parent->nchildren--;
+    uint64_t size = f->size;
+    ss_datastore *ds = f->ds;
+    ss_gs_free(f->gs);
+    free(f->name);
+    free(f);
+    ss_ds_charge(sim, ds, -(int64_t)size);
+}
+
+void ss_file_resize(ss_sim *sim, ss_file *f)
+{
+    if (!f->disk || f->thick) return;
+    uint64_t sz = ss_file_size_for(f, ss_gs_count(f->gs), ss_gs_regions(f->gs));
+    if (sz != f->size) {
+        int64_t delta = (int64_t)sz - (int64_t)f->size;
+        f->size = sz;
+        ss_ds_charge(sim, f->ds, delta);
+    }
+}
+
+static void disk_file_name(const ss_disk *d, int number, char *buf, size_t n)
+{
+    char stem[256];
+    if (d->index == 0) snprintf(stem, sizeof stem, "%s", d->vm->name);
+    else snprintf(stem, sizeof stem, "%s_%d", d->vm->name, d->index);
+    if (number == 0) snprintf(buf, n, "%s-flat.vmdk", stem);
+    else snprintf(buf, n, "%s-%06d%s", stem, number, d->fmt->suffix);
+}
+
+ss_file *ss_chain_new_delta(ss_sim *sim, ss_disk *d, ss_file *parent, ss_file_kind kind)
+{
+    char name[300];
+    disk_file_name(d, ++d->counter, name, sizeof name);
+    ss_file *f = ss_file_new(sim, d->vm, d, kind, name, parent, ss_format_empty_size(d->fmt, d->capacity));
+    f->gs = ss_gs_new(d->fmt->region_shift);
+    if (!f->gs) abort();
+    return f;
+}
+
+int ss_disk_init(ss_sim *sim, ss_vm *vm, ss_disk *d, int index)
+{
+    char name[300];
+    d->vm = vm;
+    d->index = index;
+    d->ngrains = d->capacity / d->fmt->grain + (d->capacity % d->fmt->grain != 0);
+    disk_file_name(d, 0, name, sizeof name);
+    d->base = ss_file_new(sim, vm, d, SS_FILE_FLAT, name, NULL, d->thin ? 0 : d->capacity);
+    if (d->thin) {
+        d->base->gs = ss_gs_new(ss_format_thin_shift(d->fmt));
+        if (!d->base->gs) abort();
+    } else {
+        d->base->thick = 1;
+    }
+    d->top = d->base;
+    return 0;
+}
+
+/* Bytes the file would grow by if grains [g0, g0+n) were added, exactly. */
+static uint64_t exact_growth(const ss_file *f, uint64_t g0, uint64_t n)
+{
+    if (f->thick) return 0;
+    uint64_t held = ss_gs_count_range(f->gs, g0, n);
+    unsigned rs = ss_gs_region_shift(f->gs);
+    uint64_t newreg = 0;
+    for (uint64_t r = g0 >> rs; r <= (g0 + n - 1) >> rs; r++)
+        if (ss_gs_count_range(f->gs, r << rs, UINT64_C(1) << rs) == 0) newreg++;
+    uint64_t sz = ss_file_size_for(f, ss_gs_count(f->gs) + (n - held), ss_gs_regions(f->gs) + newreg);
+    return sz > f->size ? sz - f->size : 0;
+}
+
+/* An upper bound of the growth, cheap: every grain and region new. */
+static uint64_t bound_growth(const ss_file *f, uint64_t g0, uint64_t n)
+{
+    if (f->thick) return 0;
+    unsigned rs = ss_gs_region_shift(f->gs);
+    uint64_t nreg = ((g0 + n - 1) >> rs) - (g0 >> rs) + 1;
+    uint64_t sz = ss_file_size_for(f, ss_gs_count(f->gs) + n, ss_gs_regions(f->gs) + nreg);
+    return sz > f->size ? sz - f->size : 0;
+}
+
+static void add_grains(ss_sim *sim, ss_file *f, uint64_t g0, uint64_t n)
+{
+    if (f->thick) return;
+    uint64_t added = ss_gs_add_range(f->gs, g0, n);
+    if (added == UINT64_MAX) abort();
+    if (added) ss_file_resize(sim, f);
+}
+
+int ss_disk_write(ss_sim *sim, ss_disk *d, uint64_t offset, uint64_t len)
+{
+    uint32_t grain = d->fmt->grain;
+    uint64_t g0 = offset / grain;
+    uint64_t n = (offset + len - 1) / grain - g0 + 1;
+    ss_file *f = d->top, *m = d->mirror;
+    ss_datastore *ds = f->ds;
+    uint64_t worst = bound_growth(f, g0, n) + (m ? bound_growth(m, g0, n) : 0);
+    if (worst && !ss_ds_fits(ds, worst)) {
+        uint64_t need = exact_growth(f, g0, n) + (m ? exact_growth(m, g0, n) : 0);
+        if (need && !ss_ds_fits(ds, need)) return 1;
+    }
+    add_grains(sim, f, g0, n);
+    if (m) add_grains(sim, m, g0, n);
+    return 0;
+}
+
+ss_snapshot *ss_snapshot_find(ss_vm *vm, const char *name)
+{
+    for (ss_snapshot *s = vm->snaps; s; s = s->next)
+        if (strcmp(s->name, name) == 0) return s;
+    return NULL;
+}
+
+int ss_snapshot_take(ss_sim *sim, ss_vm *vm, const char *name, int memory, char *why, size_t n)
+{
+    uint64_t need = 0;
+    for (int i = 0; i < vm->ndisks; i++) need += ss_format_empty_size(vm->disks[i].fmt, vm->disks[i].capacity);
+    if (memory) need += vm->memory;
+    if (!ss_ds_fits(vm->ds, need)) {
+        snprintf(why, n, "not enough space on datastore %s: needs %llu bytes, %llu free", vm->ds->name,
+                 (unsigned long long)need, (unsigned long long)(vm->ds->capacity - vm->ds->used));
+        return -1;
+    }
+    ss_snapshot *s = calloc(1, sizeof *s);
+    if (!s) abort();
+    s->name = dupstr(name);
+    s->parent = vm->cur;
+    s->memory = memory;
+    s->t = ss_engine_now(ss_sim_engine(sim));
+    s->guest_offset = ss_gclock_offset(&vm->clock, s->t);
+    s->files = calloc((size_t)vm->ndisks, sizeof *s->files);
+    if (!s->files) abort();
+    for (int i = 0; i < vm->ndisks; i++) {
+        ss_disk *d = &vm->disks[i];
+        s->files[i] = d->top;
+        d->top = ss_chain_new_delta(sim, d, d->top, SS_FILE_DELTA);
+    }
+    if (memory) {
+        char fname[300];
+        snprintf(fname, sizeof fname, "%s-Snapshot%d.vmsn", vm->name, ++vm->nsnaps);
+        s->vmsn = ss_file_new(sim, vm, NULL, SS_FILE_VMSN, fname, NULL, vm->memory);
+    } else {
+        ++vm->nsnaps;
+    }
+    ss_snapshot **pp = &vm->snaps;
+    while (*pp) pp = &(*pp)->next;
+    *pp = s;
+    vm->cur = s;
+    return 0;
+}
+
+static int file_referenced(const ss_vm *vm, const ss_file *f)
+{
+    for (const ss_snapshot *s = vm->snaps; s; s = s->next)
+        for (int i = 0; i < vm->ndisks; i++)
+            if (s->files[i] == f) return 1;
+    return 0;
+}
+
+/* Release f and then each ancestor that no longer serves anyone: no child,
+ * no snapshot, not the top, not the base. */
+static void release_upward(ss_sim *sim, ss_vm *vm, ss_file *f)
+{
+    while (f) {
+        ss_file *p = f->parent;
+        ss_file_release(sim, f);
+        f = p;
+        if (!f || f->nchildren > 0 || f == f->disk->base || f == f->disk->top || file_referenced(vm, f)) break;
+    }
+}
+
+int ss_snapshot_revert(ss_sim *sim, ss_vm *vm, ss_snapshot *s, char *why, size_t n)
+{
+    uint64_t need = 0;
+    for (int i = 0; i < vm->ndisks; i++) need += ss_format_empty_size(vm->disks[i].fmt, vm->disks[i].capacity);
+    /* The current tops are discarded first, so their space counts as free. */
+    uint64_t freed = 0;
+    for (int i = 0; i < vm->ndisks; i++)
+        if (vm->disks[i].top != vm->disks[i].base && !file_referenced(vm, vm->disks[i].top))
+            freed += vm->disks[i].top->size;
+    if (!ss_ds_fits(vm->ds, need > freed ? need - freed : 0)) {
+        snprintf(why, n, "not enough space on datastore %s for the new delta", vm->ds->name);
+        return -1;
+    }
+    for (int i = 0; i < vm->ndisks; i++) {
+        ss_disk *d = &vm->disks[i];
+        ss_file *old = d->top;
+        d->top = ss_chain_new_delta(sim, d, s->files[i], SS_FILE_DELTA);
+        if (old != d->base && !file_referenced(vm, old)) release_upward(sim, vm, old);
+    }
+    vm->cur = s;
+    return 0;
+}
+
+/* Forget a snapshot record (its files are the caller's business). */
+void ss_snapshot_unlink(ss_vm *vm, ss_snapshot *s)
+{
+    for (ss_snapshot **pp = &vm->snaps; *pp; pp = &(*pp)->next)
+        if (*pp == s) { *pp = s->next; break; }
+    for (ss_snapshot *o = vm->snaps; o; o = o->next)
+        if (o->parent == s) o->parent = s->parent;
+    if (vm->cur == s) vm->cur = s->parent;
+    free(s->files);
+    free(s->name);
+    free(s);
+}

@@ -1,0 +1,62 @@
+/*
+ * format.c -- the table of delta formats and the one size formula they share
+ * (see include/snapsim/format.h).  Adding a format is adding a row.
+ */
+#include <string.h>
+
+#include "snapsim/format.h"
+
+#define KiB UINT64_C(1024)
+#define MiB (KiB * KiB)
+
+/*
+ * vmfsSparse (ESX 3.x-VMFS5 redo log): 512 B grains; a 4096-entry, 16 KiB
+ * grain table per 2 MiB of guest data touched; a 4 B grain-directory entry
+ * per 2 MiB of capacity; a 2048 B header; grows in 16 MiB steps from one
+ * step (facts §1, "Numbers a simulator should use").
+ * seSparse (VMFS6 default): 4 KiB grains; grain tables of 4096 8-byte
+ * entries (32 KiB, covering 16 MiB) are all preallocated at creation, so
+ * they are fixed cost: 32 KiB per 16 MiB of capacity = 1/512.  The file
+ * grows in 1 MiB steps (our choice: the real allocation is per VMFS6 block
+ * of 1 MiB), from one step.
+ * qcow2: 64 KiB clusters; fixed: the header and the refcount table, a
+ * cluster each, and the L1 table, 8 B per 512 MiB of capacity; then one
+ * 64 KiB L2 table (8192 entries of 8 B) per 512 MiB region touched; grows a
+ * cluster at a time, from no data cluster (refcount blocks, one per 2 GiB
+ * of image, are left out: < 0.003 %).
+ * ideal: 4 KiB grains, no metadata, size = grains * 4 KiB: exact arithmetic
+ * for teaching.
+ */
+static const ss_format formats[] = {
+    { "vmfsSparse", "-delta.vmdk", 512, 16 * MiB, 1, 2048, 4, 2 * MiB, 12, 16 * KiB, 1 * MiB },
+    { "seSparse", "-sesparse.vmdk", 4096, 1 * MiB, 1, 2048, 32 * KiB, 16 * MiB, 12, 0, 1 * MiB },
+    { "qcow2", ".qcow2", 64 * 1024, 64 * KiB, 0, 2 * 64 * KiB, 8, 512 * MiB, 13, 64 * KiB, 64 * KiB },
+    { "ideal", "-delta.vmdk", 4096, 4096, 0, 0, 0, 1, 0, 0, 4096 },
+};
+
+const ss_format *ss_format_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+        if (strcmp(formats[i].name, name) == 0) return &formats[i];
+    return NULL;
+}
+
+const char *ss_format_names(void) { return "vmfsSparse, seSparse, qcow2, ideal"; }
+
+static uint64_t ceil_div(uint64_t a, uint64_t b) { return a / b + (a % b != 0); }
+
+uint64_t ss_format_size(const ss_format *f, uint64_t capacity, uint64_t grains, uint64_t regions)
+{
+    uint64_t fixed = f->header + f->cap_meta * ceil_div(capacity, f->cap_unit);
+    uint64_t need = grains * f->grain + regions * f->region_meta;
+    uint64_t steps = ceil_div(need, f->step);
+    if (steps < f->min_steps) steps = f->min_steps;
+    return fixed + steps * f->step;
+}
+
+unsigned ss_format_thin_shift(const ss_format *f)
+{
+    unsigned s = 0;
+    while (((uint64_t)f->grain << s) < f->thin_block) s++;
+    return s;
+}

@@ -1,0 +1,40 @@
+/*
+ * strategy.c -- the deletion (consolidation) strategy presets of SPEC §2.2,
+ * as a table: the order of Delete All's merges, when files are released,
+ * and how the delta a running guest writes to is merged.  Sources in
+ * docs/model.md (facts §2, §3).
+ */
+#include <string.h>
+
+#include "model.h"
+
+static const ss_strategy strategies[] = {
+    /* ESX 3.x / ESX 4.0 U1 and older: farthest snapshot into its parent,
+     * repeated down the chain; nothing removed until the end; iterative
+     * Consolidate Helper for the live delta. */
+    { "esx35", SS_ORDER_NEWEST_FIRST, 1, SS_LIVE_HELPER },
+    /* vSphere 4.0 U2 / 4.1: closest to the base first, each file removed
+     * after its merge; still the iterative helper. */
+    { "vsphere41", SS_ORDER_OLDEST_FIRST, 0, SS_LIVE_HELPER },
+    /* vSphere 6.0+: the Storage vMotion mirror driver, one pass. */
+    { "vsphere6", SS_ORDER_OLDEST_FIRST, 0, SS_LIVE_MIRROR },
+    /* The VM paused for the whole merge of its live delta. */
+    { "offline", SS_ORDER_OLDEST_FIRST, 0, SS_LIVE_STUN },
+    /* QEMU block-commit of the whole chain into the base; the active
+     * layer with active-commit (mirror) semantics. */
+    { "qemu_commit", SS_ORDER_COMMIT, 1, SS_LIVE_MIRROR },
+    /* QEMU block-stream: backing data pulled up into the top. */
+    { "qemu_stream", SS_ORDER_STREAM, 1, SS_LIVE_NONE },
+};
+
+const ss_strategy *ss_strategy_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof strategies / sizeof strategies[0]; i++)
+        if (strcmp(strategies[i].name, name) == 0) return &strategies[i];
+    return NULL;
+}
+
+const char *ss_strategy_names(void)
+{
+    return "esx35, vsphere41, vsphere6, offline, qemu_commit, qemu_stream";
+}

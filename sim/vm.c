@@ -1,0 +1,410 @@
+/*
+ * vm.c -- a VM: power states, the timing of its guest workload, stalls for
+ * space, stuns, and its guest clock with the resyncs of boot, resume and
+ * revert and VMware Tools' periodic sync.
+ *
+ * The workload is simulated lazily: nothing happens per guest write in the
+ * event queue.  The workload's I/Os live on an operational time axis u
+ * (workload.h); u advances at `speed` I/Os per simulated second since the
+ * anchor (t_anchor, u_anchor).  ss_vm_sync(t) applies, in order, every I/O
+ * whose u falls before the u reached at t, each at its exact time.  The
+ * speed changes (profile hour, throttling, stall, stun, power) re-anchor
+ * after a sync, so the I/O sequence -- and the grain sets -- are exactly
+ * those of a write-by-write simulation with the same draws.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "model.h"
+
+const char *ss_power_name(ss_power p)
+{
+    static const char *const names[] = { "off", "on", "suspended" };
+    return names[p];
+}
+
+static ss_time now_of(ss_sim *sim) { return ss_engine_now(ss_sim_engine(sim)); }
+
+static double profile_mult(const ss_vm *vm, ss_time t)
+{
+    return ss_workload_profile_at(vm->wl, ss_time_to_s(t));
+}
+
+/* Bytes/s of I/O the guest wants now (x2 while its writes are mirrored). */
+double ss_vm_demand(const ss_vm *vm)
+{
+    if (!vm->wl || vm->power != SS_POWER_ON || vm->stalled || vm->stunned) return 0;
+    double d = ss_workload_iops(vm->wl) * ss_workload_mean_size(vm->wl) * profile_mult(vm, vm->t_anchor);
+    int mirrored = 0;
+    for (int i = 0; i < vm->ndisks; i++)
+        if (vm->disks[i].mirror) mirrored = 1;
+    return mirrored ? 2 * d : d;
+}
+
+static void stall(ss_sim *sim, ss_vm *vm, ss_time t)
+{
+    ss_datastore *ds = vm->ds;
+    vm->stalled = 1;
+    vm->stall_start = t;
+    vm->stalls++;
+    char detail[128];
+    snprintf(detail, sizeof detail, "There is no more space for the redo log of %s",
+             vm->disks[vm->wl_disk].top->name);
+    ss_event ev = { .t = ss_time_to_s(t), .kind = "vm_stalled", .vm = vm->name, .host = vm->host->name,
+                    .datastore = ds->name, .bytes = (int64_t)(ds->capacity - ds->used), .detail = detail };
+    if (!ds->full) {
+        ds->full = 1;
+        ds->full_events++;
+        ss_event full = { .t = ev.t, .kind = "datastore_full", .datastore = ds->name, .vm = vm->name,
+                          .bytes = (int64_t)ds->capacity, .value = (double)ds->used };
+        ss_sim_emit(sim, &full);
+    }
+    ss_sim_emit(sim, &ev);
+    ss_ds_wait(ds, vm);
+}
+
+/* Apply the guest's I/Os up to time t. */
+void ss_vm_sync(ss_sim *sim, ss_vm *vm, ss_time t)
+{
+    (void)sim;
+    if (!vm->wl || vm->speed <= 0 || t <= vm->t_anchor) {
+        if (t > vm->t_anchor && vm->speed <= 0) vm->t_anchor = t;
+        return;
+    }
+    double dt = ss_time_to_s(t - vm->t_anchor);
+    double u_target = vm->u_anchor + vm->speed * dt;
+    ss_disk *d = &vm->disks[vm->wl_disk];
+    for (;;) {
+        if (!vm->have_next) {
+            ss_workload_next(vm->wl, vm->rng, &vm->next_io);
+            vm->u_next += vm->next_io.du;
+            vm->have_next = 1;
+        }
+        if (vm->u_next > u_target) break;
+        if (!vm->next_io.is_read && ss_disk_write(sim, d, vm->next_io.offset, vm->next_io.len)) {
+            ss_time t_io = vm->t_anchor + ss_time_from_s((vm->u_next - vm->u_anchor) / vm->speed);
+            if (t_io > t) t_io = t;
+            vm->u_anchor = vm->u_next;
+            vm->t_anchor = t_io;
+            vm->speed = 0;
+            stall(sim, vm, t_io);
+            vm->t_anchor = t;
+            if (vm->io.attached) ss_ds_detach(sim, &vm->io);
+            return;
+        }
+        if (!vm->next_io.is_read) vm->bytes_written += vm->next_io.len;
+        vm->ios++;
+        vm->have_next = 0;
+    }
+    vm->u_anchor = u_target;
+    vm->t_anchor = t;
+}
+
+void ss_vm_sync_all(ss_sim *sim)
+{
+    ss_time t = now_of(sim);
+    for (ss_vm *vm = ss_sim_vms(sim); vm; vm = vm->next) ss_vm_sync(sim, vm, t);
+}
+
+/* Throttling bookkeeping: called whenever throttle may change. */
+static void account_throttle(ss_sim *sim, ss_vm *vm)
+{
+    ss_time t = now_of(sim);
+    if (vm->throttle < 1 && vm->io.attached) {
+        double dt = ss_time_to_s(t - vm->throttle_since);
+        vm->throttled_s += dt;
+        vm->throttled_bytes += (vm->io.demand - vm->io.rate) * dt;
+    }
+    vm->throttle_since = t;
+}
+
+static void set_speed(ss_sim *sim, ss_vm *vm)
+{
+    account_throttle(sim, vm);
+    double demand = ss_vm_demand(vm);
+    vm->throttle = (demand > 0 && vm->io.attached && vm->io.rate < demand) ? vm->io.rate / demand : 1.0;
+    if (demand <= 0) vm->speed = 0;
+    else vm->speed = ss_workload_iops(vm->wl) * profile_mult(vm, now_of(sim)) * vm->throttle;
+}
+
+static void io_rate_changed(ss_sim *sim, ss_activity *a)
+{
+    ss_vm *vm = a->owner;
+    ss_vm_sync(sim, vm, now_of(sim));
+    set_speed(sim, vm);
+}
+
+/* Re-evaluate the workload after any change of state. */
+void ss_vm_start_io(ss_sim *sim, ss_vm *vm)
+{
+    if (!vm->wl) return;
+    ss_time t = now_of(sim);
+    ss_vm_sync(sim, vm, t);
+    if (vm->stalled) return;
+    vm->t_anchor = t;
+    vm->io.ds = vm->ds;
+    vm->io.owner = vm;
+    vm->io.on_rate = io_rate_changed;
+    double demand = ss_vm_demand(vm);
+    if (demand > 0) {
+        vm->io.demand = demand;
+        if (!vm->io.attached) ss_ds_attach(sim, &vm->io);
+        else ss_ds_set_demand(sim, &vm->io, demand);
+    } else if (vm->io.attached) {
+        account_throttle(sim, vm);
+        ss_ds_detach(sim, &vm->io);
+    }
+    set_speed(sim, vm);
+}
+
+void ss_vm_resume_io(ss_sim *sim, ss_vm *vm)
+{
+    if (!vm->stalled) return;
+    ss_disk *d = &vm->disks[vm->wl_disk];
+    if (ss_disk_write(sim, d, vm->next_io.offset, vm->next_io.len)) {
+        ss_ds_wait(vm->ds, vm);
+        return;
+    }
+    ss_time t = now_of(sim);
+    vm->stalled = 0;
+    double len = ss_time_to_s(t - vm->stall_start);
+    vm->stall_s += len;
+    vm->bytes_written += vm->next_io.len;
+    vm->ios++;
+    vm->have_next = 0;
+    vm->t_anchor = t;
+    ss_event ev = { .t = ss_time_to_s(t), .kind = "vm_resumed_io", .vm = vm->name, .host = vm->host->name,
+                    .datastore = vm->ds->name, .value = len };
+    ss_sim_emit(sim, &ev);
+    ss_vm_start_io(sim, vm);
+}
+
+/* ---- guest clock ---- */
+
+static double host_offset(ss_sim *sim, ss_vm *vm) { return ss_hclock_offset(&vm->host->clock, now_of(sim)); }
+
+static void clock_step(ss_sim *sim, ss_vm *vm, double target, ss_clk_cause cause)
+{
+    ss_time t = now_of(sim);
+    double step = ss_gclock_step(&vm->clock, t, target, cause);
+    ss_event ev = { .t = ss_time_to_s(t), .kind = "clock_step", .vm = vm->name, .host = vm->host->name,
+                    .value = step, .detail = ss_clk_cause_name(cause) };
+    ss_sim_emit(sim, &ev);
+}
+
+static void tools_sync_fire(ss_engine *eng, void *ctx, uint64_t arg)
+{
+    (void)arg;
+    ss_vm *vm = ctx;
+    ss_sim *sim = vm->io.owner ? NULL : NULL;
+    (void)sim;
+    (void)eng;
+    (void)vm;
+}
+
+/* Tools periodic sync is driven from sim.c (it needs the sim); see
+ * ss_vm_tools_tick below. */
+void ss_vm_tools_tick(ss_sim *sim, ss_vm *vm)
+{
+    if (vm->power != SS_POWER_ON || !vm->ccl.tools_sync || vm->stunned) return;
+    ss_time t = now_of(sim);
+    double step = 0;
+    if (ss_gclock_tools_sync(&vm->clock, t, host_offset(sim, vm), ss_time_to_s(vm->ccl.sync_interval),
+                             vm->ccl.sync_backward, &step)) {
+        ss_event ev = { .t = ss_time_to_s(t), .kind = "clock_step", .vm = vm->name, .host = vm->host->name,
+                        .value = step, .detail = ss_clk_cause_name(SS_CLK_TOOLS) };
+        ss_sim_emit(sim, &ev);
+    }
+}
+
+/* ---- power ---- */
+
+static void emit_simple(ss_sim *sim, ss_vm *vm, const char *kind)
+{
+    ss_event ev = { .t = ss_time_to_s(now_of(sim)), .kind = kind, .vm = vm->name, .host = vm->host->name,
+                    .datastore = vm->ds->name };
+    ss_sim_emit(sim, &ev);
+}
+
+static int busy(ss_vm *vm, char *why, size_t n)
+{
+    if (vm->job) {
+        snprintf(why, n, "vm %s is busy: a snapshot deletion is running", vm->name);
+        return 1;
+    }
+    return 0;
+}
+
+int ss_vm_power_on(ss_sim *sim, ss_vm *vm, char *why, size_t n)
+{
+    if (vm->power == SS_POWER_ON) { snprintf(why, n, "vm %s is already on", vm->name); return -1; }
+    if (vm->power == SS_POWER_SUSPENDED) {
+        snprintf(why, n, "vm %s is suspended: use resume()", vm->name);
+        return -1;
+    }
+    if (busy(vm, why, n)) return -1;
+    ss_time t = now_of(sim);
+    vm->power = SS_POWER_ON;
+    ss_gclock_thaw(&vm->clock, t);
+    emit_simple(sim, vm, "power_on");
+    if (vm->ccl.resync_boot) clock_step(sim, vm, host_offset(sim, vm), SS_CLK_BOOT);
+    ss_vm_start_io(sim, vm);
+    ss_sim_sample(sim);
+    return 0;
+}
+
+int ss_vm_power_off(ss_sim *sim, ss_vm *vm, char *why, size_t n)
+{
+    if (vm->power == SS_POWER_OFF) { snprintf(why, n, "vm %s is already off", vm->name); return -1; }
+    if (busy(vm, why, n)) return -1;
+    ss_time t = now_of(sim);
+    ss_vm_sync(sim, vm, t);
+    if (vm->power == SS_POWER_SUSPENDED) {
+        /* Powering off a suspended VM discards its suspended state. */
+        for (ss_file *f = vm->files; f; f = f->next)
+            if (f->kind == SS_FILE_VMSS) { ss_file_release(sim, f); break; }
+    }
+    if (vm->stalled) { ss_ds_unwait(vm->ds, vm); vm->stalled = 0; vm->stall_s += ss_time_to_s(t - vm->stall_start); vm->have_next = 0; }
+    vm->power = SS_POWER_OFF;
+    ss_gclock_freeze(&vm->clock, t);
+    emit_simple(sim, vm, "power_off");
+    ss_vm_start_io(sim, vm);
+    ss_sim_sample(sim);
+    return 0;
+}
+
+int ss_vm_suspend(ss_sim *sim, ss_vm *vm, char *why, size_t n)
+{
+    if (vm->power != SS_POWER_ON) { snprintf(why, n, "vm %s is not on (it is %s)", vm->name, ss_power_name(vm->power)); return -1; }
+    if (busy(vm, why, n)) return -1;
+    if (!ss_ds_fits(vm->ds, vm->memory)) {
+        snprintf(why, n, "not enough space on datastore %s for the .vmss (%llu bytes)", vm->ds->name,
+                 (unsigned long long)vm->memory);
+        return -1;
+    }
+    ss_time t = now_of(sim);
+    ss_vm_sync(sim, vm, t);
+    if (vm->stalled) { ss_ds_unwait(vm->ds, vm); vm->stalled = 0; vm->stall_s += ss_time_to_s(t - vm->stall_start); vm->have_next = 0; }
+    char name[300];
+    snprintf(name, sizeof name, "%s.vmss", vm->name);
+    ss_file_new(sim, vm, NULL, SS_FILE_VMSS, name, NULL, vm->memory);
+    vm->power = SS_POWER_SUSPENDED;
+    ss_gclock_freeze(&vm->clock, t);
+    emit_simple(sim, vm, "suspend");
+    ss_vm_start_io(sim, vm);
+    ss_sim_sample(sim);
+    return 0;
+}
+
+int ss_vm_resume(ss_sim *sim, ss_vm *vm, char *why, size_t n)
+{
+    if (vm->power != SS_POWER_SUSPENDED) {
+        snprintf(why, n, "vm %s is not suspended (it is %s)", vm->name, ss_power_name(vm->power));
+        return -1;
+    }
+    ss_time t = now_of(sim);
+    for (ss_file *f = vm->files; f; f = f->next)
+        if (f->kind == SS_FILE_VMSS) { ss_file_release(sim, f); break; }
+    vm->power = SS_POWER_ON;
+    ss_gclock_thaw(&vm->clock, t);
+    emit_simple(sim, vm, "resume");
+    if (vm->ccl.resync_resume) clock_step(sim, vm, host_offset(sim, vm), SS_CLK_RESUME);
+    ss_vm_start_io(sim, vm);
+    ss_sim_sample(sim);
+    return 0;
+}
+
+/* After the chain was reverted to s: power state and guest clock. */
+void ss_vm_after_revert(ss_sim *sim, ss_vm *vm, ss_snapshot *s)
+{
+    ss_time t = now_of(sim);
+    ss_vm_sync(sim, vm, t);
+    if (vm->stalled) { ss_ds_unwait(vm->ds, vm); vm->stalled = 0; vm->stall_s += ss_time_to_s(t - vm->stall_start); }
+    vm->have_next = 0;
+    if (vm->power == SS_POWER_SUSPENDED)
+        for (ss_file *f = vm->files; f; f = f->next)
+            if (f->kind == SS_FILE_VMSS) { ss_file_release(sim, f); break; }
+    if (s->memory) {
+        /* The memory image brings back the guest clock of the snapshot
+         * moment: guest time = its guest time then (SPEC §2.4). */
+        vm->power = SS_POWER_ON;
+        ss_gclock_restore(&vm->clock, t, s->guest_offset, s->t);
+        if (vm->ccl.resync_revert) clock_step(sim, vm, host_offset(sim, vm), SS_CLK_REVERT);
+    } else {
+        /* A disk-only snapshot holds no running state: the VM is off; the
+         * next power-on boots and syncs. */
+        vm->power = SS_POWER_OFF;
+        ss_gclock_freeze(&vm->clock, t);
+    }
+    ss_vm_start_io(sim, vm);
+}
+
+void ss_vm_stun(ss_sim *sim, ss_vm *vm, int on)
+{
+    ss_time t = now_of(sim);
+    if (on && !vm->stunned) {
+        ss_vm_sync(sim, vm, t);
+        vm->stunned = 1;
+        vm->stun_start = t;
+        ss_gclock_stun_begin(&vm->clock, t);
+        ss_vm_start_io(sim, vm);
+    } else if (!on && vm->stunned) {
+        vm->stunned = 0;
+        ss_gclock_stun_end(&vm->clock, t, vm->ccl.catch_up);
+        ss_vm_start_io(sim, vm);
+    }
+}
+
+int ss_vm_write(ss_sim *sim, ss_vm *vm, int disk, uint64_t offset, uint64_t len, char *why, size_t n)
+{
+    if (vm->power != SS_POWER_ON) {
+        snprintf(why, n, "vm %s is %s: only a running guest writes", vm->name, ss_power_name(vm->power));
+        return -1;
+    }
+    ss_disk *d = &vm->disks[disk];
+    if (offset + len > d->capacity || len == 0) {
+        snprintf(why, n, "write of %llu bytes at %llu is outside disk %d (%llu bytes)", (unsigned long long)len,
+                 (unsigned long long)offset, disk + 1, (unsigned long long)d->capacity);
+        return -1;
+    }
+    /* Explicit writes are applied grain range by grain range, 1 MiB at a
+     * time, so that a full datastore stops them where a guest would stop. */
+    uint64_t chunk = UINT64_C(1) << 20;
+    for (uint64_t o = offset; o < offset + len; o += chunk) {
+        uint64_t l = offset + len - o < chunk ? offset + len - o : chunk;
+        if (ss_disk_write(sim, d, o, l)) {
+            snprintf(why, n, "datastore %s is full: wrote %llu of %llu bytes", vm->ds->name,
+                     (unsigned long long)(o - offset), (unsigned long long)len);
+            vm->bytes_written += o - offset;
+            return 1;
+        }
+    }
+    vm->bytes_written += len;
+    return 0;
+}
+
+void ss_vm_clock_start(ss_sim *sim, ss_vm *vm)
+{
+    (void)tools_sync_fire;
+    ss_time t = now_of(sim);
+    double off = ss_hclock_offset(&vm->host->clock, t);
+    ss_gclock_init(&vm->clock, t, off, vm->ccl.drift_ppm, vm->ccl.skew_limit, vm->power == SS_POWER_ON);
+}
+
+void ss_vm_free(ss_vm *vm)
+{
+    while (vm->snaps) ss_snapshot_unlink(vm, vm->snaps);
+    while (vm->files) {
+        ss_file *f = vm->files;
+        vm->files = f->next;
+        ss_gs_free(f->gs);
+        free(f->name);
+        free(f);
+    }
+    ss_job_free(vm->job);
+    ss_workload_free(vm->wl);
+    free(vm->disks);
+    free(vm->name);
+    free(vm);
+}
