@@ -26,6 +26,8 @@ void ss_ds_charge(ss_sim *sim, ss_datastore *ds, int64_t delta)
         ds->peak_used = ds->used;
         ds->t_peak = ss_engine_now(ss_sim_engine(sim));
     }
+    for (ss_watch *w = ds->watches; w; w = w->next)
+        if (ds->used > w->peak) w->peak = ds->used;
     if (delta < 0) ss_ds_space_freed(sim, ds);
 }
 
@@ -140,6 +142,19 @@ void ss_ds_set_demand(ss_sim *sim, ss_activity *a, double demand)
     if (a->demand == demand) return;
     a->demand = demand;
     if (a->attached) reshare(sim, a->ds);
+}
+
+void ss_ds_watch(ss_datastore *ds, ss_watch *w)
+{
+    w->peak = ds->used;
+    w->next = ds->watches;
+    ds->watches = w;
+}
+
+void ss_ds_unwatch(ss_datastore *ds, ss_watch *w)
+{
+    for (ss_watch **pp = &ds->watches; *pp; pp = &(*pp)->next)
+        if (*pp == w) { *pp = w->next; return; }
 }
 
 void ss_ds_free(ss_datastore *ds)

@@ -67,6 +67,12 @@ typedef struct ss_activity {
     int attached;
 } ss_activity;
 
+/* A high-water mark of a datastore's use, kept while it is attached. */
+typedef struct ss_watch {
+    uint64_t peak;
+    struct ss_watch *next;
+} ss_watch;
+
 typedef struct ss_datastore {
     char *name;
     uint64_t capacity;
@@ -79,6 +85,7 @@ typedef struct ss_datastore {
     ss_vm **stalled;          /* VMs waiting for space, in stall order */
     int nstalled, capstalled;
     ss_activity *acts;        /* attached activities */
+    struct ss_watch *watches; /* high-water marks kept for running deletions */
     struct ss_datastore *next;
 } ss_datastore;
 
@@ -244,6 +251,8 @@ void ss_ds_space_freed(ss_sim *sim, ss_datastore *ds);             /* wake stall
 void ss_ds_attach(ss_sim *sim, ss_activity *a);
 void ss_ds_detach(ss_sim *sim, ss_activity *a);
 void ss_ds_set_demand(ss_sim *sim, ss_activity *a, double demand);
+void ss_ds_watch(ss_datastore *ds, ss_watch *w);
+void ss_ds_unwatch(ss_datastore *ds, ss_watch *w);
 void ss_ds_free(ss_datastore *ds);
 
 /* ---- chain.c ---- */
@@ -267,8 +276,6 @@ void ss_snapshot_unlink(ss_vm *vm, ss_snapshot *s);          /* free the record 
 int ss_delete_start(ss_sim *sim, ss_vm *vm, const char *name, const ss_strategy *st, int precheck,
                     char *why, size_t n);
 void ss_job_free(ss_job *j);
-/* The guest wrote `bytes` new to the active delta during a mirrored or
- * helper merge: the job accounts for it.  (Unused hook kept minimal.) */
 
 /* ---- vm.c ---- */
 void ss_vm_sync(ss_sim *sim, ss_vm *vm, ss_time t);          /* apply the guest's writes up to t */
@@ -283,6 +290,7 @@ int ss_vm_resume(ss_sim *sim, ss_vm *vm, char *why, size_t n);
 void ss_vm_after_revert(ss_sim *sim, ss_vm *vm, ss_snapshot *s);
 int ss_vm_write(ss_sim *sim, ss_vm *vm, int disk, uint64_t offset, uint64_t len, char *why, size_t n);
 void ss_vm_clock_start(ss_sim *sim, ss_vm *vm);
+void ss_vm_tools_tick(ss_sim *sim, ss_vm *vm);
 void ss_vm_free(ss_vm *vm);
 double ss_vm_demand(const ss_vm *vm);                          /* bytes/s of I/O wanted now */
 

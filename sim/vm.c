@@ -193,16 +193,6 @@ static void clock_step(ss_sim *sim, ss_vm *vm, double target, ss_clk_cause cause
     ss_sim_emit(sim, &ev);
 }
 
-static void tools_sync_fire(ss_engine *eng, void *ctx, uint64_t arg)
-{
-    (void)arg;
-    ss_vm *vm = ctx;
-    ss_sim *sim = vm->io.owner ? NULL : NULL;
-    (void)sim;
-    (void)eng;
-    (void)vm;
-}
-
 /* Tools periodic sync is driven from sim.c (it needs the sim); see
  * ss_vm_tools_tick below. */
 void ss_vm_tools_tick(ss_sim *sim, ss_vm *vm)
@@ -329,7 +319,7 @@ void ss_vm_after_revert(ss_sim *sim, ss_vm *vm, ss_snapshot *s)
         /* The memory image brings back the guest clock of the snapshot
          * moment: guest time = its guest time then (SPEC §2.4). */
         vm->power = SS_POWER_ON;
-        ss_gclock_restore(&vm->clock, t, s->guest_offset, s->t);
+        ss_gclock_restore(&vm->clock, t, s->t, s->guest_offset);
         if (vm->ccl.resync_revert) clock_step(sim, vm, host_offset(sim, vm), SS_CLK_REVERT);
     } else {
         /* A disk-only snapshot holds no running state: the VM is off; the
@@ -386,7 +376,6 @@ int ss_vm_write(ss_sim *sim, ss_vm *vm, int disk, uint64_t offset, uint64_t len,
 
 void ss_vm_clock_start(ss_sim *sim, ss_vm *vm)
 {
-    (void)tools_sync_fire;
     ss_time t = now_of(sim);
     double off = ss_hclock_offset(&vm->host->clock, t);
     ss_gclock_init(&vm->clock, t, off, vm->ccl.drift_ppm, vm->ccl.skew_limit, vm->power == SS_POWER_ON);
