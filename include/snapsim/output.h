@@ -40,7 +40,12 @@ ss_out *ss_out_open(const char *path, ss_error *err);
  * groups are created.  Returns a table handle >= 0 or a negative error. */
 int ss_out_table(ss_out *o, const char *path, const ss_column *cols, int ncols, ss_error *err);
 int ss_out_row(ss_out *o, int table, const ss_value *vals);
-/* Attributes on a group or table ("/" for the root). */
+/* Attributes on a group or table ("/" for the root).  A missing object is
+ * created as a group (with its parents); an existing attribute is replaced.
+ * Strings are stored fixed-length, strlen(value)+1 bytes, NUL-terminated
+ * UTF-8 (any size: the scenario's source text goes here); numbers as
+ * little-endian int64 / IEEE double.  Return SS_OK or a negative code; after
+ * an I/O failure every call returns it and ss_out_commit reports it. */
 int ss_out_attr_str(ss_out *o, const char *obj, const char *name, const char *value);
 int ss_out_attr_i64(ss_out *o, const char *obj, const char *name, int64_t value);
 int ss_out_attr_f64(ss_out *o, const char *obj, const char *name, double value);
@@ -48,5 +53,9 @@ int ss_out_attr_f64(ss_out *o, const char *obj, const char *name, double value);
 int ss_out_commit(ss_out *o, ss_error *err);
 /* Close and delete the temporary file.  Frees o. */
 void ss_out_abort(ss_out *o);
+/* How many HDF5 objects of this file are open, the file included (so 1
+ * between calls); -1 if o is not open.  For tests: every id opened
+ * internally must be closed again. */
+long ss_out_open_objects(const ss_out *o);
 
 #endif
