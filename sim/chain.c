@@ -10,7 +10,7 @@
  *
  * Sizes: a thick base has the full capacity and never grows; a thin base
  * grows by the format's thin_block for each block first written; a delta's
- * size is ss_format_size() of the grains and metadata regions it holds.
+ * size is ss_format_filesize() of the grains and metadata regions it holds.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,7 +40,7 @@ uint64_t ss_file_size_for(const ss_file *f, uint64_t grains, uint64_t regions)
         uint64_t sz = regions * d->fmt->thin_block;
         return sz < d->capacity ? sz : d->capacity;
     }
-    return ss_format_size(d->fmt, d->capacity, grains, regions);
+    return ss_format_filesize(d->fmt, d->capacity, grains, regions);
 }
 
 uint64_t ss_file_allocated(const ss_file *f)

@@ -45,7 +45,7 @@ const char *ss_format_names(void) { return "vmfsSparse, seSparse, qcow2, ideal";
 
 static uint64_t ceil_div(uint64_t a, uint64_t b) { return a / b + (a % b != 0); }
 
-uint64_t ss_format_size(const ss_format *f, uint64_t capacity, uint64_t grains, uint64_t regions)
+uint64_t ss_format_filesize(const ss_format *f, uint64_t capacity, uint64_t grains, uint64_t regions)
 {
     uint64_t fixed = f->header + f->cap_meta * ceil_div(capacity, f->cap_unit);
     uint64_t need = grains * f->grain + regions * f->region_meta;

@@ -287,6 +287,8 @@ static int l_scenario(lua_State *L)
     if (!sim->loading) return luaL_error(L, "%s scenario{} must be at the top level of the script", c.where);
     if (sim->declared_scenario) return luaL_error(L, "%s scenario{} is declared twice", c.where);
     if (!lua_istable(L, 1)) return luaL_error(L, "%s scenario: expected a table, like scenario { name = \"x\", duration = \"7d\" }", c.where);
+    if (sim->dss || sim->hosts || sim->vms || sim->ncbs)
+        return luaL_error(L, "%s scenario{} must come before every other declaration and schedule", c.where);
     check_fields(&c, 1, "", scenario_fields);
     char buf[256];
     if (get_string(&c, 1, "", "name", buf, sizeof buf)) { free(sim->name); sim->name = dupstr(buf); }
@@ -450,7 +452,7 @@ static const char *const vclock_fields[] = { "drift_ppm", "tools_sync", "sync_in
                                              "skew_limit", "resync", NULL };
 static const char *const resync_fields[] = { "boot", "resume", "revert", NULL };
 static const char *const wl_fields[] = { "rate", "iops", "io_size", "arrivals", "pattern", "hot", "zipf", "region",
-                                         "read_ratio", "profile", "disk", NULL };
+                                         "read_ratio", "profile", "disk", "stream", NULL };
 
 static void parse_disk(vctx *c, int t, const char *prefix, ss_disk *d)
 {
@@ -604,12 +606,19 @@ static void install_workload(vctx *c, ss_sim *sim, ss_vm *vm, int t, const char 
     vm->wl = wl;
     vm->wl_disk = disk;
     vm->have_next = 0;
-    if (!vm->rng) {
-        char sname[300];
-        snprintf(sname, sizeof sname, "vm:%s", vm->name);
-        vm->rng = ss_engine_stream(sim->eng, sname);
-        if (!vm->rng) luaL_error(c->L, "out of memory");
-    }
+    /* The workload's own random stream: "vm:<name>", or "workload:<stream>"
+     * when several VMs should draw the very same I/O sequence (common
+     * random numbers across strategies in one run).  Each VM has its own
+     * generator instance, so sharing a name shares the sequence, not the
+     * draws. */
+    char sname[300], buf[200];
+    if (get_string(c, t, prefix, "stream", buf, sizeof buf)) snprintf(sname, sizeof sname, "workload:%s", buf);
+    else snprintf(sname, sizeof sname, "vm:%s", vm->name);
+    if (!vm->rng) vm->rng = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!vm->rng) luaL_error(c->L, "out of memory");
+    free(vm->stream);
+    vm->stream = dupstr(sname);
+    ss_vm_seed(sim, vm);
 }
 
 static int l_vm_body(lua_State *L)

@@ -1,2 +1,192 @@
-/* main.c -- the snapsim command line (placeholder until the CLI lands). */
-int main(void) { return 0; }
+/*
+ * main.c -- the snapsim command line (SPEC §4):
+ *
+ *   snapsim run SCENARIO.lua [-o OUT.h5] [--seed N] [--duration D] [--set k=v]... [-q]
+ *   snapsim check SCENARIO.lua
+ *   snapsim demo [-o OUT.h5]
+ *   snapsim --help | --version
+ *
+ * Exit status: 0 ok, 1 scenario or model error, 2 usage error.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "snapsim/sim.h"
+#include "snapsim/units.h"
+
+extern const char ss_demo_source[];   /* scenarios/seed_vi3.lua, embedded by CMake */
+
+static const char usage[] =
+    "usage: snapsim run SCENARIO.lua [-o OUT.h5] [--seed N] [--duration D] [--set NAME=VALUE]... [-q]\n"
+    "       snapsim check SCENARIO.lua      validate only, run nothing\n"
+    "       snapsim demo [-o OUT.h5]        the built-in seed walk-through, explained step by step\n"
+    "       snapsim --help | --version\n";
+
+static const char help[] =
+    "snapsim: a discrete-event simulator of virtual-disk I/O and VM snapshots.\n\n"
+    "A Lua scenario describes datastores, hosts, VMs, guest workloads and what happens\n"
+    "when (snapshots, reverts, deletions, suspends); snapsim runs it and writes an HDF5\n"
+    "file (events, consolidations, series of datastore use, files and clocks).\n\n"
+    "Options of run:\n"
+    "  -o OUT.h5          output file (default: the scenario's name with .h5)\n"
+    "  --seed N           seed of the random streams (overrides scenario{seed=})\n"
+    "  --duration D       simulated duration, e.g. 7d (overrides scenario{duration=})\n"
+    "  --set NAME=VALUE   define the global NAME before the scenario runs (a number\n"
+    "                     if VALUE reads as one, else a string); repeatable\n"
+    "  -q                 no progress display\n\n"
+    "Exit status: 0 ok, 1 scenario or model error, 2 usage error.\n";
+
+typedef struct progress { int on; double t0, last; } progress;
+
+static double wall(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void show_progress(void *ctx, double t, double dur, uint64_t events)
+{
+    progress *p = ctx;
+    double w = wall();
+    if (!p->on || w - p->t0 < 1.5 || w - p->last < 0.25) return;
+    p->last = w;
+    char tb[64];
+    ss_format_duration(ss_time_from_s(t), tb, sizeof tb);
+    fprintf(stderr, "\r  simulated %s (%3.0f%%), %.2f M events/s   ", tb, 100.0 * t / dur,
+            (double)events / (w - p->t0) / 1e6);
+    fflush(stderr);
+}
+
+static int usage_error(const char *msg)
+{
+    fprintf(stderr, "snapsim: %s\n%s", msg, usage);
+    return 2;
+}
+
+static char *default_out(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = strlen(base);
+    if (n > 4 && strcmp(base + n - 4, ".lua") == 0) n -= 4;
+    char *o = malloc(n + 4);
+    if (!o) exit(1);
+    memcpy(o, base, n);
+    strcpy(o + n, ".h5");
+    return o;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) return usage_error("no command given");
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(help, stdout);
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("snapsim %s\n", SNAPSIM_VERSION);
+        return 0;
+    }
+    int is_run = strcmp(cmd, "run") == 0, is_check = strcmp(cmd, "check") == 0, is_demo = strcmp(cmd, "demo") == 0;
+    if (!is_run && !is_check && !is_demo) {
+        char m[300];
+        snprintf(m, sizeof m, "unknown command \"%s\"", cmd);
+        return usage_error(m);
+    }
+    ss_options opt;
+    memset(&opt, 0, sizeof opt);
+    const char *outpath = NULL;
+    int quiet = 0;
+    ss_set sets[64];
+    char *setbuf[64];
+    int nsets = 0;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-q") == 0) quiet = 1;
+        else if (strcmp(a, "-o") == 0 && !is_check) {
+            if (++i >= argc) return usage_error("-o needs a file name");
+            outpath = argv[i];
+        } else if (strcmp(a, "--seed") == 0 && is_run) {
+            if (++i >= argc) return usage_error("--seed needs a number");
+            char *end;
+            unsigned long long s = strtoull(argv[i], &end, 10);
+            if (!*argv[i] || *end || argv[i][0] == '-') return usage_error("--seed needs a whole number >= 0");
+            opt.has_seed = 1;
+            opt.seed = s;
+        } else if (strcmp(a, "--duration") == 0 && is_run) {
+            if (++i >= argc) return usage_error("--duration needs a duration like 7d");
+            char why[160];
+            if (ss_parse_duration(argv[i], &opt.duration, why, sizeof why) != SS_OK || opt.duration <= 0) {
+                char m[300];
+                snprintf(m, sizeof m, "--duration \"%s\": %s", argv[i], opt.duration <= 0 && !why[0] ? "must be > 0" : why);
+                return usage_error(m);
+            }
+            opt.has_duration = 1;
+        } else if (strcmp(a, "--set") == 0 && (is_run || is_check)) {
+            if (++i >= argc) return usage_error("--set needs NAME=VALUE");
+            const char *eq = strchr(argv[i], '=');
+            if (!eq || eq == argv[i] || nsets == 64) return usage_error("--set needs NAME=VALUE");
+            setbuf[nsets] = strdup(argv[i]);
+            setbuf[nsets][eq - argv[i]] = 0;
+            sets[nsets].name = setbuf[nsets];
+            sets[nsets].value = setbuf[nsets] + (eq - argv[i]) + 1;
+            nsets++;
+        } else if (a[0] == '-' && a[1]) {
+            char m[300];
+            snprintf(m, sizeof m, "unknown option \"%s\" for %s", a, cmd);
+            return usage_error(m);
+        } else if (!opt.path && !is_demo) {
+            opt.path = a;
+        } else {
+            char m[300];
+            snprintf(m, sizeof m, "unexpected argument \"%s\"", a);
+            return usage_error(m);
+        }
+    }
+    opt.sets = sets;
+    opt.nsets = nsets;
+    if (is_demo) {
+        opt.path = "seed_vi3.lua (built in)";
+        opt.source = ss_demo_source;
+    } else if (!opt.path) {
+        return usage_error("no scenario file given");
+    }
+
+    ss_error err = { 0, "" };
+    ss_sim *sim = NULL;
+    int status = 0;
+    char *autoname = NULL;
+    if (ss_sim_load(&sim, &opt, &err) != SS_OK) {
+        fprintf(stderr, "snapsim: %s\n", err.msg);
+        status = 1;
+    } else if (is_check) {
+        printf("%s: ok (%s)\n", opt.path, ss_sim_name(sim));
+    } else {
+        if (!outpath && is_run) outpath = autoname = default_out(opt.path);
+        progress p = { !quiet && isatty(2), wall(), 0 };
+        ss_sim_set_progress(sim, show_progress, &p);
+        double w0 = wall();
+        int rc = ss_sim_run(sim, outpath, &err);
+        if (p.on && wall() - p.t0 >= 1.5) fputs("\n", stderr);
+        if (rc != SS_OK) {
+            fprintf(stderr, "snapsim: %s\n", err.msg);
+            status = 1;
+        } else {
+            double w = wall() - w0;
+            ss_sim_summary(sim, stdout);
+            if (outpath) printf("  wrote %s (%.2f s wall, %.2f M events/s)\n", outpath, w,
+                                w > 0 ? (double)ss_sim_events(sim) / w / 1e6 : 0.0);
+        }
+    }
+    ss_sim_free(sim);
+    free(autoname);
+    for (int i = 0; i < nsets; i++) free(setbuf[i]);
+    return status;
+}

@@ -184,7 +184,8 @@ struct ss_vm {
      * second since (t_anchor, u_anchor); the next I/O happens at u_next. */
     ss_workload *wl;
     int wl_disk;
-    gsl_rng *rng;
+    gsl_rng *rng;                  /* the workload's own generator */
+    char *stream;                  /* its stream name, for the seed */
     ss_time t_anchor;
     double u_anchor, u_next, speed;
     ss_io next_io;
@@ -292,6 +293,7 @@ int ss_vm_write(ss_sim *sim, ss_vm *vm, int disk, uint64_t offset, uint64_t len,
 void ss_vm_clock_start(ss_sim *sim, ss_vm *vm);
 void ss_vm_tools_tick(ss_sim *sim, ss_vm *vm);
 void ss_vm_free(ss_vm *vm);
+void ss_vm_seed(ss_sim *sim, ss_vm *vm);                     /* (re)seed the workload stream */
 double ss_vm_demand(const ss_vm *vm);                          /* bytes/s of I/O wanted now */
 
 #endif

@@ -381,6 +381,13 @@ void ss_vm_clock_start(ss_sim *sim, ss_vm *vm)
     ss_gclock_init(&vm->clock, t, off, vm->ccl.drift_ppm, vm->ccl.skew_limit, vm->power == SS_POWER_ON);
 }
 
+/* Seeded from (scenario seed, stream name) only: common random numbers. */
+void ss_vm_seed(ss_sim *sim, ss_vm *vm)
+{
+    if (vm->rng && vm->stream)
+        gsl_rng_set(vm->rng, (unsigned long)ss_stream_seed(ss_engine_seed(ss_sim_engine(sim)), vm->stream));
+}
+
 void ss_vm_free(ss_vm *vm)
 {
     while (vm->snaps) ss_snapshot_unlink(vm, vm->snaps);
@@ -393,6 +400,8 @@ void ss_vm_free(ss_vm *vm)
     }
     ss_job_free(vm->job);
     ss_workload_free(vm->wl);
+    if (vm->rng) gsl_rng_free(vm->rng);
+    free(vm->stream);
     free(vm->disks);
     free(vm->name);
     free(vm);

@@ -36,11 +36,11 @@ const ss_format *ss_format_find(const char *name);
 /* "vmfsSparse, seSparse, qcow2, ideal" for messages. */
 const char *ss_format_names(void);
 /* The formula above.  grains and regions are A and T. */
-uint64_t ss_format_size(const ss_format *f, uint64_t capacity, uint64_t grains, uint64_t regions);
+uint64_t ss_format_filesize(const ss_format *f, uint64_t capacity, uint64_t grains, uint64_t regions);
 /* Size of a new, empty delta. */
 static inline uint64_t ss_format_empty_size(const ss_format *f, uint64_t capacity)
 {
-    return ss_format_size(f, capacity, 0, 0);
+    return ss_format_filesize(f, capacity, 0, 0);
 }
 /* log2 grains per thin-base block. */
 unsigned ss_format_thin_shift(const ss_format *f);

@@ -31,6 +31,8 @@ static inline uint64_t ss_gs_add(ss_grainset *gs, uint64_t g) { return ss_gs_add
 int ss_gs_has(const ss_grainset *gs, uint64_t g);
 
 uint64_t ss_gs_count(const ss_grainset *gs);      /* grains held */
+/* Grains held in [first, first+n). */
+uint64_t ss_gs_count_range(const ss_grainset *gs, uint64_t first, uint64_t n);
 uint64_t ss_gs_regions(const ss_grainset *gs);    /* regions touched */
 unsigned ss_gs_region_shift(const ss_grainset *gs);
 

@@ -1,0 +1,74 @@
+/*
+ * simtest.h -- helpers for tests that run scenarios in-process: load a
+ * scenario from a string, run it, then evaluate Lua expressions against the
+ * finished model (the scenario's globals and queries stay available).
+ */
+#ifndef SNAPSIM_SIMTEST_H
+#define SNAPSIM_SIMTEST_H
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "snapsim/sim.h"
+#include "testlib.h"
+
+static FILE *st_null(void)
+{
+    static FILE *f;   /* test-process only: a sink for print() */
+    if (!f) f = fopen("/dev/null", "w");
+    return f;
+}
+
+/* Load and run; returns the sim (NULL on error, with the message in err). */
+static inline ss_sim *st_run(const char *name, const char *src, const char *h5, ss_error *err)
+{
+    ss_options o;
+    memset(&o, 0, sizeof o);
+    o.path = name;
+    o.source = src;
+    o.out = st_null();
+    ss_sim *sim = NULL;
+    if (ss_sim_load(&sim, &o, err) != SS_OK) return NULL;
+    if (ss_sim_run(sim, h5, err) != SS_OK) {
+        ss_sim_free(sim);
+        return NULL;
+    }
+    return sim;
+}
+
+/* Evaluate `return <expr>` in the scenario's state, as a number. */
+static inline double st_num(ss_sim *sim, const char *expr)
+{
+    lua_State *L = ss_sim_lua(sim);
+    char buf[1024];
+    snprintf(buf, sizeof buf, "return %s", expr);
+    if (luaL_loadstring(L, buf) != LUA_OK || lua_pcall(L, 0, 1, 0) != LUA_OK) {
+        fprintf(stderr, "st_num(%s): %s\n", expr, lua_tostring(L, -1));
+        lua_pop(L, 1);
+        tl_failures++;
+        return NAN;
+    }
+    double v = lua_tonumber(L, -1);
+    lua_pop(L, 1);
+    return v;
+}
+
+static inline const char *st_str(ss_sim *sim, const char *expr, char *out, size_t n)
+{
+    lua_State *L = ss_sim_lua(sim);
+    char buf[1024];
+    snprintf(buf, sizeof buf, "return tostring(%s)", expr);
+    if (luaL_loadstring(L, buf) != LUA_OK || lua_pcall(L, 0, 1, 0) != LUA_OK) {
+        snprintf(out, n, "<error: %s>", lua_tostring(L, -1));
+        lua_pop(L, 1);
+        return out;
+    }
+    snprintf(out, n, "%s", lua_tostring(L, -1));
+    lua_pop(L, 1);
+    return out;
+}
+
+#define GiB (1024.0 * 1024.0 * 1024.0)
+#define MiB (1024.0 * 1024.0)
+
+#endif
