@@ -347,18 +347,19 @@ static int l_datastore_body(lua_State *L)
     if (!lua_istable(L, 1)) return luaL_error(L, "%s %s: expected a table of fields", c.where, what);
     if (find_ds(sim, name)) return luaL_error(L, "%s %s is declared twice", c.where, what);
     check_fields(&c, 1, "", ds_fields);
+    /* Validate first, allocate after: a Lua error must leak nothing. */
+    uint64_t cap = 0;
+    double bw = 100.0 * 1048576;
+    if (!get_size(&c, 1, "", "capacity", &cap))
+        return luaL_error(L, "%s %s: field capacity is required (a size like \"500GB\")", c.where, what);
+    if (get_rate(&c, 1, "", "bandwidth", &bw) && bw <= 0) {
+        lua_getfield(L, 1, "bandwidth");
+        verr(&c, "bandwidth", -1, "a positive rate", "");
+    }
     ss_datastore *ds = calloc(1, sizeof *ds);
     if (!ds) return luaL_error(L, "out of memory");
-    ds->bandwidth = 100.0 * 1048576;
-    if (!get_size(&c, 1, "", "capacity", &ds->capacity)) {
-        free(ds);
-        return luaL_error(L, "%s %s: field capacity is required (a size like \"500GB\")", c.where, what);
-    }
-    double bw = 0;
-    if (get_rate(&c, 1, "", "bandwidth", &bw)) {
-        if (bw <= 0) { free(ds); lua_getfield(L, 1, "bandwidth"); verr(&c, "bandwidth", -1, "a positive rate", ""); }
-        ds->bandwidth = bw;
-    }
+    ds->capacity = cap;
+    ds->bandwidth = bw;
     ds->name = dupstr(name);
     ss_datastore **pp = &sim->dss;
     while (*pp) pp = &(*pp)->next;
