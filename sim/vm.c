@@ -210,6 +210,17 @@ void ss_vm_tools_tick(ss_sim *sim, ss_vm *vm)
 
 /* ---- power ---- */
 
+/* A stalled VM that stops running gives up its pending write (the guest
+ * is gone or frozen) and leaves the datastore's wait queue. */
+static void drop_stall(ss_vm *vm, ss_time t)
+{
+    if (!vm->stalled) return;
+    ss_ds_unwait(vm->ds, vm);
+    vm->stalled = 0;
+    vm->stall_s += ss_time_to_s(t - vm->stall_start);
+    vm->have_next = 0;
+}
+
 static void emit_simple(ss_sim *sim, ss_vm *vm, const char *kind)
 {
     ss_event ev = { .t = ss_time_to_s(now_of(sim)), .kind = kind, .vm = vm->name, .host = vm->host->name,
@@ -255,7 +266,7 @@ int ss_vm_power_off(ss_sim *sim, ss_vm *vm, char *why, size_t n)
         for (ss_file *f = vm->files; f; f = f->next)
             if (f->kind == SS_FILE_VMSS) { ss_file_release(sim, f); break; }
     }
-    if (vm->stalled) { ss_ds_unwait(vm->ds, vm); vm->stalled = 0; vm->stall_s += ss_time_to_s(t - vm->stall_start); vm->have_next = 0; }
+    drop_stall(vm, t);
     vm->power = SS_POWER_OFF;
     ss_gclock_freeze(&vm->clock, t);
     emit_simple(sim, vm, "power_off");
@@ -275,7 +286,7 @@ int ss_vm_suspend(ss_sim *sim, ss_vm *vm, char *why, size_t n)
     }
     ss_time t = now_of(sim);
     ss_vm_sync(sim, vm, t);
-    if (vm->stalled) { ss_ds_unwait(vm->ds, vm); vm->stalled = 0; vm->stall_s += ss_time_to_s(t - vm->stall_start); vm->have_next = 0; }
+    drop_stall(vm, t);
     char name[300];
     snprintf(name, sizeof name, "%s.vmss", vm->name);
     ss_file_new(sim, vm, NULL, SS_FILE_VMSS, name, NULL, vm->memory);
@@ -310,7 +321,7 @@ void ss_vm_after_revert(ss_sim *sim, ss_vm *vm, ss_snapshot *s)
 {
     ss_time t = now_of(sim);
     ss_vm_sync(sim, vm, t);
-    if (vm->stalled) { ss_ds_unwait(vm->ds, vm); vm->stalled = 0; vm->stall_s += ss_time_to_s(t - vm->stall_start); }
+    drop_stall(vm, t);
     vm->have_next = 0;
     if (vm->power == SS_POWER_SUSPENDED)
         for (ss_file *f = vm->files; f; f = f->next)
