@@ -166,7 +166,7 @@ static double bench_heap(size_t n, uint64_t events, enum law law)
 int main(void)
 {
     static const size_t sizes[] = { 1000, 10000, 100000, 1000000 };
-    static const uint64_t events[] = { 3000000, 3000000, 1500000, 600000 };
+    static const uint64_t events[] = { 2000000, 2000000, 1000000, 300000 };
     static const char *const names[] = { "uniform", "exp" };
     printf("hold model; increments drawn with gsl mt19937: uniform on [0, 2 ms) or\n"
            "exponential, mean 1 ms; thread CPU time, best of %d [worst]\n", REPS);

@@ -3,62 +3,72 @@
  * time, the pending-event set, and the per-entity random streams.
  *
  * The pending-event set is a radix heap (Ahuja, Mehlhorn, Orlin & Tarjan
- * 1990) on the event time alone, with FIFO buckets.  A radix heap needs keys
- * that never go below the last key removed, which a simulator guarantees:
- * time never goes backwards and scheduling in the past is clamped to now().
- * Measured on this 2-core machine, hold model (pop the minimum, push it back
- * at now + an exponential draw from a GSL mt19937 stream, draw included) at
- * 10^4 pending events, through the public API with a callback per event:
- * this engine ~26 ns/event, a plain binary heap of (time, seq) keys ~85 ns
- * (bench/bench_engine.c measures both side by side).  Keying on time alone
- * keeps every key a 64-bit integer (one xor + count-leading-zeros picks a
- * bucket); a 128-bit (time, seq) key would work as well but costs more per
- * comparison and per entry.  Ties are broken by FIFO order instead, which is
- * correct because of the following.
+ * 1990) on the event time alone, with 64-way digits and FIFO buckets.  A
+ * radix heap needs keys that never go below the last key removed, which a
+ * simulator guarantees: time never goes backwards and scheduling in the past
+ * is clamped to now().  Why this one (bench/bench_engine.c, hold model at
+ * 10^4 pending, draw and callback included, on this shared 2-core machine
+ * whose load made every figure ~1.5x slower than the lead's reference):
+ * a binary heap of (time, seq) keys ~140 ns/event; a binary radix heap
+ * (one bucket per bit, the "simple radix heap") was no faster than the
+ * heap, each event being moved ~2.9 times; this 64-way radix heap
+ * 79 ns (uniform increments) / 115 ns (exponential: ~30 ns of that is
+ * glibc's log1p).  Radix 64 gives one 64-bit occupancy word per level, so
+ * finding the lowest bucket is two count-trailing-zeros; radix 256 was
+ * measured slower (larger bitmaps and bucket table).  Keying on time alone
+ * keeps keys 64-bit (xor + count-leading-zeros picks a bucket); a 128-bit
+ * (time, seq) key would also work but costs more per entry and comparison.
+ * Ties are broken by FIFO order instead, which is correct because of the
+ * following.
  *
- * Buckets.  `last` is the key the radix heap last took its minimum from
- * (always <= now()).  Bucket 0 holds entries with t == last; bucket b >= 1
- * holds entries whose highest bit differing from `last` is bit b-1.  Keys
- * are < 2^63, so b <= 63.  Every entry with time t is in bucket
+ * Buckets.  `last` is the key the minimum was last taken at (last <= now()).
+ * An entry with time t >= last lives on level l = (highest bit where t and
+ * last differ) / 6, or level 0 if t == last, in bucket (l, digit l of t).
+ * So level-0 buckets hold one exact time each, and the lowest non-empty
+ * bucket holds the minimum.  Every entry with time t is in its bucket
  * B(t) = bucket_of(t, last), and every bucket is a FIFO: entries are only
- * appended at its end, and bucket 0 is consumed from its front.
+ * appended at its end, and level-0 buckets are consumed from the front.
  *
  * Why same-time events fire in scheduling order (the FIFO proof).
  *  (1) Entries with equal t are in the same bucket, B(t).  Push puts an
- *      entry in B(t).  When the lowest non-empty bucket i is redistributed,
- *      `last` becomes the minimum m of bucket i; m agrees with the old
- *      `last` on every bit >= i (that is what being in bucket i means), so
- *      for an entry in a bucket j > i the highest bit where it differs from
- *      `last` is still bit j-1: it stays correctly placed.  Entries of bucket
- *      i move to B(t) computed with the new `last`.
+ *      entry in B(t).  When the lowest non-empty bucket (l, d), l >= 1, is
+ *      redistributed, `last` becomes its minimum m; m agrees with the old
+ *      `last` on every digit above l and has digit d at l, so an entry in any
+ *      other bucket (same level with a larger digit, or a higher level)
+ *      still first differs from `last` at the same digit: it stays correctly
+ *      placed.  Entries of (l, d) move to B(t) computed with the new `last`.
+ *      Taking an entry from a level-0 bucket sets `last` to its time, which
+ *      changes digit 0 only: nothing moves.
  *  (2) Within a bucket, equal-time entries are in scheduling order.  Push
  *      appends, and the newest entry is the last scheduled.  Redistribution
- *      scans bucket i front to back and appends to buckets below i, which
- *      are empty at that moment (i is the lowest non-empty one and bucket 0
- *      has been drained), so the relative order of equal keys survives.
+ *      scans the bucket front to back and appends to buckets on lower
+ *      levels, which are all empty at that moment (it is the lowest
+ *      non-empty bucket), so the relative order of equal keys survives.
  *      Purging cancelled entries compacts a bucket in place, in order.
- *  (3) Bucket 0 holds exactly the entries with t == last, the current
- *      minimum, and pops from its front, so they leave in scheduling order;
- *      a handler scheduling at now() == last appends behind them.
- * The randomized differential test in tests/test_engine.c checks this
- * against a sorted-array reference.
+ *  (3) A level-0 bucket holds entries of a single time and pops from its
+ *      front, so they leave in scheduling order; a handler scheduling at
+ *      now() == last appends behind the ones still pending.
+ * The differential test in tests/test_engine.c checks this against a
+ * sorted-array reference.
  *
  * When the minimum is beyond `until`, the heap is left untouched (last is
  * not advanced), so that last <= now() holds afterwards and anything the
  * caller schedules at now() or later is still a valid radix-heap key.
  *
- * Event ids and cancellation.  The event's data lives in a slot table; the
- * heap holds (t, id) pairs.  An id is (generation << 32) | slot index.  A
- * slot's generation grows on every reuse, and a slot whose generation is
- * exhausted (2^32 - 1) is retired rather than reused, so an id is never
- * issued twice and a stale id never matches.  Cancelling frees the slot at
- * once and leaves a tombstone (t, id) in the heap; pop skips entries whose
- * slot no longer holds their id.  Because an entry's bucket is B(t), cancel
- * knows which bucket got the tombstone and keeps per-bucket tombstone counts:
- * a bucket being redistributed drops its tombstones, and when tombstones
- * outnumber the live events (plus a small constant), every bucket is
- * compacted.  Memory is therefore O(peak live events), whatever the
- * cancel/reschedule traffic; the cost is amortized O(1) per cancel.
+ * Event ids and cancellation.  A heap entry carries the whole event (time,
+ * id, handler, ctx, arg), so firing reads nothing else; the slot table
+ * keeps a copy for cancel, when and reschedule.  An id is
+ * (generation << 32) | slot index.  A slot's generation grows on every
+ * reuse, and a slot whose generation is spent (2^32 - 1) is retired rather
+ * than reused, so an id is never issued twice and a stale id never matches.
+ * Cancelling frees the slot at once and leaves a tombstone in the heap,
+ * recognized because its slot no longer holds its id.  Since an entry's
+ * bucket is B(t), cancel knows which bucket got the tombstone and counts
+ * tombstones per bucket: buckets without any are popped with no check, a
+ * bucket being redistributed drops its tombstones first, and when
+ * tombstones outnumber the live events (plus 64), every bucket is
+ * compacted.  Memory is therefore O(peak live events) whatever the
+ * cancel/reschedule traffic, at amortized O(1) per cancel.
  *
  * Random streams.  One gsl_rng (mt19937) per entity name, seeded from
  * ss_stream_seed(engine seed, name) only, kept in a small open-addressing
@@ -153,15 +163,14 @@ ss_time ss_time_from_s(double s)
     double ns = s * 1e9;
     if (ns != ns)
         return 0;
-    /* 2^63 is exact in double; anything at or past it does not fit. */
+    /* 2^63 is exact in double; anything at or past it does not fit.  Below
+     * it, doubles of magnitude >= 2^52 are integers already, so round()
+     * cannot carry a value across the bound. */
     if (ns >= 9223372036854775808.0)
         return SS_TIME_MAX;
     if (ns <= -9223372036854775808.0)
         return -SS_TIME_MAX;
-    ns = round(ns);     /* may reach 2^63 only from above 2^63-1/2: exact */
-    if (ns >= 9223372036854775808.0)
-        return SS_TIME_MAX;
-    return (ss_time)ns;
+    return (ss_time)round(ns);      /* halves away from zero */
 }
 
 /* ---- the radix heap ----------------------------------------------------- */
