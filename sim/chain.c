@@ -85,10 +85,24 @@ void ss_file_release(ss_sim *sim, ss_file *f)
     ss_ds_charge(sim, ds, -(int64_t)size);
 }
 
+/* What a file's size depends on, in one number: for a delta the bytes of
+ * data and metadata tables, A*grain + T*region_meta; for a thin base the
+ * blocks touched T.  Sizes are step functions of it. */
+static uint64_t file_need(const ss_file *f)
+{
+    if (f->kind == SS_FILE_FLAT) return ss_gs_regions(f->gs);
+    return ss_gs_count(f->gs) * f->disk->fmt->grain + ss_gs_regions(f->gs) * f->disk->fmt->region_meta;
+}
+
 void ss_file_resize(ss_sim *sim, ss_file *f)
 {
     if (!f->disk || f->thick) return;
+    const ss_disk *d = f->disk;
     uint64_t sz = ss_file_size_for(f, ss_gs_count(f->gs), ss_gs_regions(f->gs));
+    if (f->kind == SS_FILE_FLAT)
+        f->cap_need = sz >= d->capacity ? UINT64_MAX : ss_gs_regions(f->gs);
+    else
+        f->cap_need = sz - d->fixed;
     if (sz != f->size) {
         int64_t delta = (int64_t)sz - (int64_t)f->size;
         f->size = sz;
@@ -112,6 +126,7 @@ ss_file *ss_chain_new_delta(ss_sim *sim, ss_disk *d, ss_file *parent, ss_file_ki
     ss_file *f = ss_file_new(sim, d->vm, d, kind, name, parent, ss_format_empty_size(d->fmt, d->capacity));
     f->gs = ss_gs_new(d->fmt->region_shift);
     if (!f->gs) abort();
+    f->cap_need = f->size - d->fixed;
     return f;
 }
 
@@ -121,11 +136,17 @@ int ss_disk_init(ss_sim *sim, ss_vm *vm, ss_disk *d, int index)
     d->vm = vm;
     d->index = index;
     d->ngrains = d->capacity / d->fmt->grain + (d->capacity % d->fmt->grain != 0);
+    d->grain_shift = (unsigned)__builtin_ctz(d->fmt->grain);   /* grains are powers of two */
+    d->fixed = ss_format_empty_size(d->fmt, d->capacity) - (uint64_t)d->fmt->min_steps * d->fmt->step;
+    /* No single write can grow a file by more than a step, its grains and
+     * two regions' tables (or a thin block): twice that, for the mirror. */
+    d->margin = 2 * (d->fmt->step + d->fmt->thin_block + 2 * d->fmt->region_meta);
     disk_file_name(d, 0, name, sizeof name);
     d->base = ss_file_new(sim, vm, d, SS_FILE_FLAT, name, NULL, d->thin ? 0 : d->capacity);
     if (d->thin) {
         d->base->gs = ss_gs_new(ss_format_thin_shift(d->fmt));
         if (!d->base->gs) abort();
+        d->base->cap_need = 0;
     } else {
         d->base->thick = 1;
     }
@@ -161,17 +182,17 @@ static void add_grains(ss_sim *sim, ss_file *f, uint64_t g0, uint64_t n)
     if (f->thick) return;
     uint64_t added = ss_gs_add_range(f->gs, g0, n);
     if (added == UINT64_MAX) abort();
-    if (added) ss_file_resize(sim, f);
+    if (added && file_need(f) > f->cap_need) ss_file_resize(sim, f);
 }
 
 int ss_disk_write(ss_sim *sim, ss_disk *d, uint64_t offset, uint64_t len)
 {
-    uint32_t grain = d->fmt->grain;
-    uint64_t g0 = offset / grain;
-    uint64_t n = (offset + len - 1) / grain - g0 + 1;
+    uint64_t g0 = offset >> d->grain_shift;
+    uint64_t n = ((offset + len - 1) >> d->grain_shift) - g0 + 1;
     ss_file *f = d->top, *m = d->mirror;
     ss_datastore *ds = f->ds;
-    uint64_t worst = bound_growth(f, g0, n) + (m ? bound_growth(m, g0, n) : 0);
+    uint64_t freeb = ds->used < ds->capacity ? ds->capacity - ds->used : 0;
+    uint64_t worst = freeb >= d->margin + 2 * len ? 0 : bound_growth(f, g0, n) + (m ? bound_growth(m, g0, n) : 0);
     if (worst && !ss_ds_fits(ds, worst)) {
         uint64_t need = exact_growth(f, g0, n) + (m ? exact_growth(m, g0, n) : 0);
         if (need && !ss_ds_fits(ds, need)) return 1;

@@ -113,6 +113,8 @@ typedef struct ss_file {
     ss_grainset *gs;          /* grains held; NULL for a thick base (holds all) */
     int thick;                /* thick base: full size from creation, never grows */
     uint64_t size;            /* bytes on the datastore */
+    uint64_t cap_need;        /* the largest need (file_need) the current size holds:
+                               * adding grains only recomputes the size past it */
     int busy;                 /* a merge reads or writes it */
     struct ss_file *next;     /* the VM's live files, in creation order */
 } ss_file;
@@ -128,6 +130,9 @@ struct ss_disk {
     ss_file *top;             /* where guest writes go ("you are here") */
     ss_file *mirror;          /* during a mirrored merge: writes also go here */
     int counter;              /* last delta number used */
+    uint64_t fixed;           /* a delta's fixed bytes (header, directory) */
+    unsigned grain_shift;     /* log2 of the format's grain */
+    uint64_t margin;          /* free space above which no write needs a space check */
 };
 
 /* ---- snapshots ---- */
