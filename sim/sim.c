@@ -453,7 +453,9 @@ void ss_sim_summary(const ss_sim *sim, FILE *f)
         ss_gclock_stats_at((ss_gclock *)&vm->clock, ss_engine_now(sim->eng), &st);
         if (vm->stalls)
             fprintf(f, "  vm %-10s stalled %d time(s), %.1f s in all\n", vm->name, vm->stalls, vm->stall_s);
-        if (st.steps)
+        /* A clock beyond the skew limit is worth a line even without any
+         * step (a guest that drifts away with no resync at all). */
+        if (st.steps || st.over_limit_s > 0)
             fprintf(f, "  vm %-10s clock: %d step(s) (boot %d, resume %d, revert %d, tools %d), max |offset| %.3f s, beyond %.0f s skew for %.0f s\n",
                     vm->name, (int)st.steps, (int)st.steps_by_cause[SS_CLK_BOOT], (int)st.steps_by_cause[SS_CLK_RESUME],
                     (int)st.steps_by_cause[SS_CLK_REVERT], (int)st.steps_by_cause[SS_CLK_TOOLS], st.max_abs,
