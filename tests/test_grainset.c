@@ -490,10 +490,32 @@ static void t_huge(void)
     ss_gs_free(gs);
 }
 
+/* count_range: grains 10..19, 65530..65545 (crossing a 2^16 block), a
+ * full block [131072, 196608), and one grain at 2^40. */
+static void t_count_range(void)
+{
+    ss_grainset *gs = ss_gs_new(12);
+    ss_gs_add_range(gs, 10, 10);
+    ss_gs_add_range(gs, 65530, 16);
+    ss_gs_add_range(gs, 131072, 65536);
+    ss_gs_add(gs, (uint64_t)1 << 40);
+    CHECK_EQ_U(ss_gs_count_range(gs, 0, 10), 0);
+    CHECK_EQ_U(ss_gs_count_range(gs, 0, 11), 1);
+    CHECK_EQ_U(ss_gs_count_range(gs, 15, 100), 5);
+    CHECK_EQ_U(ss_gs_count_range(gs, 65535, 2), 2);          /* across the block edge */
+    CHECK_EQ_U(ss_gs_count_range(gs, 65520, 40), 16);
+    CHECK_EQ_U(ss_gs_count_range(gs, 131072, 65536), 65536); /* a whole block by its count */
+    CHECK_EQ_U(ss_gs_count_range(gs, 131000, 65700), 65536);
+    CHECK_EQ_U(ss_gs_count_range(gs, 0, 1000000), 10 + 16 + 65536);
+    CHECK_EQ_U(ss_gs_count_range(gs, ((uint64_t)1 << 40) - 5, 10), 1);
+    CHECK_EQ_U(ss_gs_count_range(gs, UINT64_MAX - 3, 10), 0); /* clamped at 2^64 */
+    ss_gs_free(gs);
+}
+
 static const struct tl_test tl_tests[] = {
     TL(t_small), TL(t_regions_hand), TL(t_range_boundaries), TL(t_regions_wide),
     TL(t_random_ops), TL(t_mixed_shifts), TL(t_leaf_kinds), TL(t_copy_clear),
-    TL(t_foreach_run), TL(t_memory), TL(t_huge), {0},
+    TL(t_foreach_run), TL(t_memory), TL(t_huge), TL(t_count_range), {0},
 };
 
 int main(int c, char **v) { return tl_main(tl_tests, c, v); }

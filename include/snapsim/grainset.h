@@ -18,27 +18,37 @@
 
 typedef struct ss_grainset ss_grainset;
 
-/* region_shift: 0..20.  NULL when out of memory. */
+/* Grain indices are any uint64_t, 0 .. 2^64-1.  Memory: a few hundred bytes
+ * when empty; ~2 bytes a grain in sparse parts, 1 bit a grain (8 KiB per
+ * 2^16-grain block) in dense parts, plus 4 KiB directory pages; ranges are
+ * materialised, so add only what could be written (a 10 GiB range of 4 KiB
+ * grains costs ~340 KB).  Single-threaded: no internal locking.
+ *
+ * region_shift: 0..20.  NULL when out of memory or region_shift > 20. */
 ss_grainset *ss_gs_new(unsigned region_shift);
 void ss_gs_free(ss_grainset *gs);
 ss_grainset *ss_gs_copy(const ss_grainset *gs);   /* same region_shift */
 void ss_gs_clear(ss_grainset *gs);
 
-/* Add grains [first, first+n).  Returns how many were not already held
- * (the file's growth), or UINT64_MAX when out of memory. */
+/* Add grains [first, first+n); a range running past 2^64-1 is clamped there.
+ * Returns how many were not already held (the file's growth), or UINT64_MAX
+ * when out of memory (the set then holds part of the range, and its counts
+ * match what it holds). */
 uint64_t ss_gs_add_range(ss_grainset *gs, uint64_t first, uint64_t n);
 static inline uint64_t ss_gs_add(ss_grainset *gs, uint64_t g) { return ss_gs_add_range(gs, g, 1); }
 int ss_gs_has(const ss_grainset *gs, uint64_t g);
 
 uint64_t ss_gs_count(const ss_grainset *gs);      /* grains held */
-/* Grains held in [first, first+n). */
+/* Grains held in [first, first+n) (whole blocks by their counts). */
 uint64_t ss_gs_count_range(const ss_grainset *gs, uint64_t first, uint64_t n);
 uint64_t ss_gs_regions(const ss_grainset *gs);    /* regions touched */
 unsigned ss_gs_region_shift(const ss_grainset *gs);
 
 /* |a \ b|: grains of a that b lacks (what merging a into b adds to b). */
 uint64_t ss_gs_count_andnot(const ss_grainset *a, const ss_grainset *b);
-/* dst |= src.  Returns grains added to dst, or UINT64_MAX when out of memory. */
+/* dst |= src (any region shifts: each set counts its own regions).  Returns
+ * grains added to dst, or UINT64_MAX when out of memory (dst then holds part
+ * of src, with consistent counts). */
 uint64_t ss_gs_union(ss_grainset *dst, const ss_grainset *src);
 /* dst &= ~src.  Returns grains removed. */
 uint64_t ss_gs_subtract(ss_grainset *dst, const ss_grainset *src);
