@@ -196,6 +196,7 @@ struct ss_vm {
     ss_io next_io;
     int have_next;
     double throttle;               /* share of demand granted, (0, 1] */
+    double denied;                 /* bytes/s of I/O demanded but not granted */
     ss_activity io;                /* the workload's bandwidth activity */
     int stalled;                   /* waiting for space */
     ss_time stall_start;

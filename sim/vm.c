@@ -107,14 +107,16 @@ void ss_vm_sync_all(ss_sim *sim)
     for (ss_vm *vm = ss_sim_vms(sim); vm; vm = vm->next) ss_vm_sync(sim, vm, t);
 }
 
-/* Throttling bookkeeping: called whenever throttle may change. */
+/* Throttling bookkeeping, called before the throttle changes: the
+ * interval since throttle_since ran at the throttle and denial recorded
+ * then (the activity's rate and demand may already be the new ones). */
 static void account_throttle(ss_sim *sim, ss_vm *vm)
 {
     ss_time t = now_of(sim);
-    if (vm->throttle < 1 && vm->io.attached) {
+    if (vm->throttle < 1) {
         double dt = ss_time_to_s(t - vm->throttle_since);
         vm->throttled_s += dt;
-        vm->throttled_bytes += (vm->io.demand - vm->io.rate) * dt;
+        vm->throttled_bytes += vm->denied * dt;
     }
     vm->throttle_since = t;
 }
@@ -124,6 +126,7 @@ static void set_speed(ss_sim *sim, ss_vm *vm)
     account_throttle(sim, vm);
     double demand = ss_vm_demand(vm);
     vm->throttle = (demand > 0 && vm->io.attached && vm->io.rate < demand) ? vm->io.rate / demand : 1.0;
+    vm->denied = vm->throttle < 1 ? demand - vm->io.rate : 0;
     if (demand <= 0) vm->speed = 0;
     else vm->speed = ss_workload_iops(vm->wl) * profile_mult(vm, now_of(sim)) * vm->throttle;
 }
