@@ -98,13 +98,13 @@ int main(void)
     double t0 = wall();
     if (ss_sim_run(sim, NULL, &err) != SS_OK) { fprintf(stderr, "%s\n", err.msg); return 1; }
     double dt = wall() - t0;
-    uint64_t ev = ss_sim_events(sim);
+    uint64_t ev = ss_sim_events(sim), ios = ss_sim_guest_ios(sim);
     ss_sim_summary(sim, stdout);
     ss_sim_free(sim);
     fclose(null);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    printf("== fleet (scenarios/bench_fleet.lua): %.1f s wall, %llu events (%.2f M events/s), peak RSS %.0f MB\n", dt,
-           (unsigned long long)ev, (double)ev / dt / 1e6, ru.ru_maxrss / 1024.0);
+    printf("== fleet (scenarios/bench_fleet.lua): %.1f s wall, %llu events, %llu guest I/Os (%.2f M/s), peak RSS %.0f MB\n",
+           dt, (unsigned long long)ev, (unsigned long long)ios, (double)ios / dt / 1e6, ru.ru_maxrss / 1024.0);
     return 0;
 }

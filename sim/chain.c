@@ -185,6 +185,12 @@ static void add_grains(ss_sim *sim, ss_file *f, uint64_t g0, uint64_t n)
     if (added && file_need(f) > f->cap_need) ss_file_resize(sim, f);
 }
 
+/* Start loading the grain-set word a coming write will touch. */
+void ss_disk_prefetch(const ss_disk *d, uint64_t offset)
+{
+    if (d->top->gs) ss_gs_prefetch(d->top->gs, offset >> d->grain_shift);
+}
+
 int ss_disk_write(ss_sim *sim, ss_disk *d, uint64_t offset, uint64_t len)
 {
     uint64_t g0 = offset >> d->grain_shift;

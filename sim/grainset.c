@@ -991,3 +991,9 @@ uint64_t ss_gs_count_range(const ss_grainset *gs, uint64_t first, uint64_t n)
     }
     return c;
 }
+
+void ss_gs_prefetch(const ss_grainset *gs, uint64_t g)
+{
+    const leaf *l = leaf_get(gs, g >> LEAF_SHIFT);
+    if (l && l->kind == LK_BITMAP) __builtin_prefetch(WORDS(gs, l) + (LEAF_OFF(g) >> 6), 1);
+}

@@ -109,66 +109,74 @@ static void path_of(char *buf, size_t n, const char *prefix, const char *key)
 }
 
 /* Each getter pushes t[key]; if nil leaves *out alone and returns 0;
- * otherwise validates, stores, returns 1.  Errors do not return. */
+ * otherwise validates, stores, returns 1.  Errors do not return.
+ *
+ * Sizes, durations and rates share one getter: a number is taken in the
+ * base unit (bytes, seconds, bytes/s) and checked by `num`; a string goes
+ * to the units parser.  `example` is what the message says is expected. */
+typedef struct unit_kind {
+    const char *example;                                   /* "a size like \"30GB\"" */
+    const char *number;                                    /* what a bare number means */
+    int (*num)(double v, void *out);                       /* 0 if v is out of range */
+    int (*parse)(const char *s, void *out, char *why, size_t n);
+} unit_kind;
+
+static int size_num(double v, void *out)
+{
+    if (!(v >= 0) || v != floor(v) || v > 9.2e18) return 0;
+    *(uint64_t *)out = (uint64_t)v;
+    return 1;
+}
+static int size_parse(const char *s, void *out, char *why, size_t n) { return ss_parse_size(s, out, why, n); }
+static int dur_num(double v, void *out)
+{
+    if (!(v >= 0) || v > 9.2e9) return 0;
+    *(ss_time *)out = ss_time_from_s(v);
+    return 1;
+}
+static int dur_parse(const char *s, void *out, char *why, size_t n) { return ss_parse_duration(s, out, why, n); }
+static int rate_num(double v, void *out)
+{
+    if (!(v >= 0) || isinf(v)) return 0;
+    *(double *)out = v;
+    return 1;
+}
+static int rate_parse(const char *s, void *out, char *why, size_t n) { return ss_parse_rate(s, out, why, n); }
+
+static const unit_kind SIZE = { "a size like \"30GB\"", "a size in whole bytes or a string like \"30GB\"", size_num, size_parse };
+static const unit_kind DURATION = { "a duration like \"1h30m\"", "a duration in seconds or a string like \"1h30m\"", dur_num, dur_parse };
+static const unit_kind RATE = { "a rate like \"100MB/s\"", "a rate in bytes/s or a string like \"100MB/s\"", rate_num, rate_parse };
+
+static int get_unit(vctx *c, int t, const char *prefix, const char *key, const unit_kind *k, void *out)
+{
+    lua_State *L = c->L;
+    char f[160];
+    path_of(f, sizeof f, prefix, key);
+    lua_getfield(L, t, key);
+    int r = 1;
+    if (lua_isnil(L, -1)) r = 0;
+    else if (lua_type(L, -1) == LUA_TNUMBER) {
+        double v = lua_tonumber(L, -1);
+        if (!k->num(v, out)) verr(c, f, -1, k->number, v < 0 ? "negative values are not allowed" : "");
+    } else if (lua_type(L, -1) == LUA_TSTRING) {
+        char why[160];
+        if (k->parse(lua_tostring(L, -1), out, why, sizeof why) != SS_OK) verr(c, f, -1, k->example, why);
+    } else verr(c, f, -1, k->example, "");
+    lua_pop(L, 1);
+    return r;
+}
+
 static int get_size(vctx *c, int t, const char *prefix, const char *key, uint64_t *out)
 {
-    lua_State *L = c->L;
-    char f[160];
-    path_of(f, sizeof f, prefix, key);
-    lua_getfield(L, t, key);
-    int r = 1;
-    if (lua_isnil(L, -1)) r = 0;
-    else if (lua_type(L, -1) == LUA_TNUMBER) {
-        double v = lua_tonumber(L, -1);
-        if (!(v >= 0) || v != floor(v) || v > 9.2e18) verr(c, f, -1, "a size in whole bytes or a string like \"30GB\"", v < 0 ? "negative values are not allowed" : "");
-        *out = (uint64_t)v;
-    } else if (lua_type(L, -1) == LUA_TSTRING) {
-        char why[160];
-        if (ss_parse_size(lua_tostring(L, -1), out, why, sizeof why) != SS_OK) verr(c, f, -1, "a size like \"30GB\"", why);
-    } else verr(c, f, -1, "a size like \"30GB\"", "");
-    lua_pop(L, 1);
-    return r;
+    return get_unit(c, t, prefix, key, &SIZE, out);
 }
-
 static int get_duration(vctx *c, int t, const char *prefix, const char *key, ss_time *out)
 {
-    lua_State *L = c->L;
-    char f[160];
-    path_of(f, sizeof f, prefix, key);
-    lua_getfield(L, t, key);
-    int r = 1;
-    if (lua_isnil(L, -1)) r = 0;
-    else if (lua_type(L, -1) == LUA_TNUMBER) {
-        double v = lua_tonumber(L, -1);
-        if (!(v >= 0) || v > 9.2e9) verr(c, f, -1, "a duration in seconds or a string like \"1h30m\"", v < 0 ? "negative values are not allowed" : "");
-        *out = ss_time_from_s(v);
-    } else if (lua_type(L, -1) == LUA_TSTRING) {
-        char why[160];
-        if (ss_parse_duration(lua_tostring(L, -1), out, why, sizeof why) != SS_OK)
-            verr(c, f, -1, "a duration like \"1h30m\"", why);
-    } else verr(c, f, -1, "a duration like \"1h30m\"", "");
-    lua_pop(L, 1);
-    return r;
+    return get_unit(c, t, prefix, key, &DURATION, out);
 }
-
 static int get_rate(vctx *c, int t, const char *prefix, const char *key, double *out)
 {
-    lua_State *L = c->L;
-    char f[160];
-    path_of(f, sizeof f, prefix, key);
-    lua_getfield(L, t, key);
-    int r = 1;
-    if (lua_isnil(L, -1)) r = 0;
-    else if (lua_type(L, -1) == LUA_TNUMBER) {
-        double v = lua_tonumber(L, -1);
-        if (!(v >= 0) || isinf(v)) verr(c, f, -1, "a rate in bytes/s or a string like \"100MB/s\"", "");
-        *out = v;
-    } else if (lua_type(L, -1) == LUA_TSTRING) {
-        char why[160];
-        if (ss_parse_rate(lua_tostring(L, -1), out, why, sizeof why) != SS_OK) verr(c, f, -1, "a rate like \"100MB/s\"", why);
-    } else verr(c, f, -1, "a rate like \"100MB/s\"", "");
-    lua_pop(L, 1);
-    return r;
+    return get_unit(c, t, prefix, key, &RATE, out);
 }
 
 static int get_number(vctx *c, int t, const char *prefix, const char *key, double lo, double hi, double *out)
@@ -606,7 +614,7 @@ static void install_workload(vctx *c, ss_sim *sim, ss_vm *vm, int t, const char 
     ss_workload_free(vm->wl);
     vm->wl = wl;
     vm->wl_disk = disk;
-    vm->have_next = 0;
+    ss_vm_drop_ios(vm);
     /* The workload's own random stream: "vm:<name>", or "workload:<stream>"
      * when several VMs should draw the very same I/O sequence (common
      * random numbers across strategies in one run).  Each VM has its own

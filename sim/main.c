@@ -181,8 +181,10 @@ int main(int argc, char **argv)
         } else {
             double w = wall() - w0;
             ss_sim_summary(sim, stdout);
-            if (outpath) printf("  wrote %s (%.2f s wall, %.2f M events/s)\n", outpath, w,
-                                w > 0 ? (double)ss_sim_events(sim) / w / 1e6 : 0.0);
+            if (outpath) printf("  wrote %s\n", outpath);
+            printf("  %.2f s wall: %.2f M engine events/s, %.2f M guest I/Os/s (%llu I/Os)\n", w,
+                   w > 0 ? (double)ss_sim_events(sim) / w / 1e6 : 0.0,
+                   w > 0 ? (double)ss_sim_guest_ios(sim) / w / 1e6 : 0.0, (unsigned long long)ss_sim_guest_ios(sim));
         }
     }
     ss_sim_free(sim);

@@ -186,15 +186,21 @@ struct ss_vm {
     ss_job *job;                   /* the deletion running, if any */
 
     /* Guest workload.  Operational time u advances at `speed` I/Os per
-     * second since (t_anchor, u_anchor); the next I/O happens at u_next. */
+     * second since (t_anchor, u_anchor).  I/Os are drawn ahead into a small
+     * queue (ioq[qhead .. qhead+qlen), each at operational time uq[]) so the
+     * grain-set words of the next ones can be prefetched while one is
+     * applied; u_next is the operational time of the last I/O drawn.  The
+     * draws are the same, in the same order, as one at a time. */
     ss_workload *wl;
     int wl_disk;
     gsl_rng *rng;                  /* the workload's own generator */
     char *stream;                  /* its stream name, for the seed */
     ss_time t_anchor;
     double u_anchor, u_next, speed;
-    ss_io next_io;
-    int have_next;
+#define SS_IOQ 32
+    ss_io ioq[SS_IOQ];
+    double uq[SS_IOQ];
+    int qhead, qlen;
     double throttle;               /* share of demand granted, (0, 1] */
     double denied;                 /* bytes/s of I/O demanded but not granted */
     ss_activity io;                /* the workload's bandwidth activity */
@@ -273,6 +279,7 @@ ss_file *ss_chain_new_delta(ss_sim *sim, ss_disk *d, ss_file *parent, ss_file_ki
 int ss_disk_init(ss_sim *sim, ss_vm *vm, ss_disk *d, int index);
 /* Apply one guest write to the disk; 0 done, 1 no space (nothing changed). */
 int ss_disk_write(ss_sim *sim, ss_disk *d, uint64_t offset, uint64_t len);
+void ss_disk_prefetch(const ss_disk *d, uint64_t offset);
 int ss_snapshot_take(ss_sim *sim, ss_vm *vm, const char *name, int memory, char *why, size_t n);
 int ss_snapshot_revert(ss_sim *sim, ss_vm *vm, ss_snapshot *s, char *why, size_t n);
 ss_snapshot *ss_snapshot_find(ss_vm *vm, const char *name);
@@ -299,7 +306,8 @@ int ss_vm_write(ss_sim *sim, ss_vm *vm, int disk, uint64_t offset, uint64_t len,
 void ss_vm_clock_start(ss_sim *sim, ss_vm *vm);
 void ss_vm_tools_tick(ss_sim *sim, ss_vm *vm);
 void ss_vm_free(ss_vm *vm);
-void ss_vm_seed(ss_sim *sim, ss_vm *vm);                     /* (re)seed the workload stream */
+void ss_vm_seed(ss_sim *sim, ss_vm *vm);
+void ss_vm_drop_ios(ss_vm *vm);                              /* forget the I/Os drawn ahead */                     /* (re)seed the workload stream */
 double ss_vm_demand(const ss_vm *vm);                          /* bytes/s of I/O wanted now */
 
 #endif

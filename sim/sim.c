@@ -20,6 +20,12 @@ ss_datastore *ss_sim_datastores(ss_sim *sim) { return sim->dss; }
 ss_time ss_sim_duration(const ss_sim *sim) { return sim->duration; }
 uint64_t ss_sim_seed(const ss_sim *sim) { return sim->seed; }
 uint64_t ss_sim_events(const ss_sim *sim) { return ss_engine_fired(sim->eng); }
+uint64_t ss_sim_guest_ios(const ss_sim *sim)
+{
+    uint64_t n = 0;
+    for (const ss_vm *vm = sim->vms; vm; vm = vm->next) n += vm->ios;
+    return n;
+}
 const char *ss_sim_name(const ss_sim *sim) { return sim->name ? sim->name : ""; }
 struct lua_State *ss_sim_lua(ss_sim *sim) { return sim->L; }
 

@@ -64,6 +64,26 @@ static void stall(ss_sim *sim, ss_vm *vm, ss_time t)
     ss_ds_wait(ds, vm);
 }
 
+/* Draw the next SS_IOQ I/Os into the queue (it is empty). */
+static void refill(ss_vm *vm)
+{
+    for (int k = 0; k < SS_IOQ; k++) {
+        ss_workload_next(vm->wl, vm->rng, &vm->ioq[k]);
+        vm->u_next += vm->ioq[k].du;
+        vm->uq[k] = vm->u_next;
+    }
+    vm->qhead = 0;
+    vm->qlen = SS_IOQ;
+}
+
+void ss_vm_drop_ios(ss_vm *vm)
+{
+    vm->qhead = vm->qlen = 0;
+}
+
+/* How far ahead to prefetch: a few writes, enough to overlap the misses. */
+#define SS_PREFETCH 4
+
 /* Apply the guest's I/Os up to time t. */
 void ss_vm_sync(ss_sim *sim, ss_vm *vm, ss_time t)
 {
@@ -76,16 +96,15 @@ void ss_vm_sync(ss_sim *sim, ss_vm *vm, ss_time t)
     double u_target = vm->u_anchor + vm->speed * dt;
     ss_disk *d = &vm->disks[vm->wl_disk];
     for (;;) {
-        if (!vm->have_next) {
-            ss_workload_next(vm->wl, vm->rng, &vm->next_io);
-            vm->u_next += vm->next_io.du;
-            vm->have_next = 1;
-        }
-        if (vm->u_next > u_target) break;
-        if (!vm->next_io.is_read && ss_disk_write(sim, d, vm->next_io.offset, vm->next_io.len)) {
-            ss_time t_io = vm->t_anchor + ss_time_from_s((vm->u_next - vm->u_anchor) / vm->speed);
+        if (vm->qlen == 0) refill(vm);
+        int h = vm->qhead;
+        if (vm->uq[h] > u_target) break;
+        const ss_io *io = &vm->ioq[h];
+        if (vm->qlen > SS_PREFETCH) ss_disk_prefetch(d, vm->ioq[h + SS_PREFETCH].offset);
+        if (!io->is_read && ss_disk_write(sim, d, io->offset, io->len)) {
+            ss_time t_io = vm->t_anchor + ss_time_from_s((vm->uq[h] - vm->u_anchor) / vm->speed);
             if (t_io > t) t_io = t;
-            vm->u_anchor = vm->u_next;
+            vm->u_anchor = vm->uq[h];
             vm->t_anchor = t_io;
             vm->speed = 0;
             stall(sim, vm, t_io);
@@ -93,9 +112,10 @@ void ss_vm_sync(ss_sim *sim, ss_vm *vm, ss_time t)
             if (vm->io.attached) ss_ds_detach(sim, &vm->io);
             return;
         }
-        if (!vm->next_io.is_read) vm->bytes_written += vm->next_io.len;
+        if (!io->is_read) vm->bytes_written += io->len;
         vm->ios++;
-        vm->have_next = 0;
+        vm->qhead++;
+        vm->qlen--;
     }
     vm->u_anchor = u_target;
     vm->t_anchor = t;
@@ -165,7 +185,8 @@ void ss_vm_resume_io(ss_sim *sim, ss_vm *vm)
 {
     if (!vm->stalled) return;
     ss_disk *d = &vm->disks[vm->wl_disk];
-    if (ss_disk_write(sim, d, vm->next_io.offset, vm->next_io.len)) {
+    const ss_io *io = &vm->ioq[vm->qhead];   /* the write that stalled */
+    if (ss_disk_write(sim, d, io->offset, io->len)) {
         ss_ds_wait(vm->ds, vm);
         return;
     }
@@ -173,9 +194,10 @@ void ss_vm_resume_io(ss_sim *sim, ss_vm *vm)
     vm->stalled = 0;
     double len = ss_time_to_s(t - vm->stall_start);
     vm->stall_s += len;
-    vm->bytes_written += vm->next_io.len;
+    vm->bytes_written += io->len;
     vm->ios++;
-    vm->have_next = 0;
+    vm->qhead++;
+    vm->qlen--;
     vm->t_anchor = t;
     ss_event ev = { .t = ss_time_to_s(t), .kind = "vm_resumed_io", .vm = vm->name, .host = vm->host->name,
                     .datastore = vm->ds->name, .value = len };
@@ -221,7 +243,8 @@ static void drop_stall(ss_vm *vm, ss_time t)
     ss_ds_unwait(vm->ds, vm);
     vm->stalled = 0;
     vm->stall_s += ss_time_to_s(t - vm->stall_start);
-    vm->have_next = 0;
+    vm->qhead++;   /* the write that stalled is lost with the guest's state */
+    vm->qlen--;
 }
 
 static void emit_simple(ss_sim *sim, ss_vm *vm, const char *kind)
@@ -325,7 +348,6 @@ void ss_vm_after_revert(ss_sim *sim, ss_vm *vm, ss_snapshot *s)
     ss_time t = now_of(sim);
     ss_vm_sync(sim, vm, t);
     drop_stall(vm, t);
-    vm->have_next = 0;
     if (vm->power == SS_POWER_SUSPENDED)
         for (ss_file *f = vm->files; f; f = f->next)
             if (f->kind == SS_FILE_VMSS) { ss_file_release(sim, f); break; }

@@ -37,6 +37,8 @@ void ss_gs_clear(ss_grainset *gs);
 uint64_t ss_gs_add_range(ss_grainset *gs, uint64_t first, uint64_t n);
 static inline uint64_t ss_gs_add(ss_grainset *gs, uint64_t g) { return ss_gs_add_range(gs, g, 1); }
 int ss_gs_has(const ss_grainset *gs, uint64_t g);
+/* A hint: start loading what adding grain g will touch (no effect on the set). */
+void ss_gs_prefetch(const ss_grainset *gs, uint64_t g);
 
 uint64_t ss_gs_count(const ss_grainset *gs);      /* grains held */
 /* Grains held in [first, first+n) (whole blocks by their counts). */

@@ -51,6 +51,7 @@ void ss_sim_set_progress(ss_sim *sim, ss_progress_fn fn, void *ctx);
 ss_time ss_sim_duration(const ss_sim *sim);
 uint64_t ss_sim_seed(const ss_sim *sim);
 uint64_t ss_sim_events(const ss_sim *sim);
+uint64_t ss_sim_guest_ios(const ss_sim *sim);     /* guest I/Os simulated, all VMs */
 const char *ss_sim_name(const ss_sim *sim);
 /* The Lua state, for tests that query the model through the scenario API. */
 struct lua_State *ss_sim_lua(ss_sim *sim);
