@@ -53,7 +53,7 @@ bench)
     ;;
 valgrind)
     build build
-    for t in test_chain test_scenario test_dynamics; do
+    for t in test_chain test_scenario test_dynamics test_clock_scenarios; do
         [ -x build/tests/$t ] || continue
         (cd build/tests && valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
             --error-exitcode=9 ./$t)

@@ -177,7 +177,7 @@ static uint64_t bound_growth(const ss_file *f, uint64_t g0, uint64_t n)
     return sz > f->size ? sz - f->size : 0;
 }
 
-static void add_grains(ss_sim *sim, ss_file *f, uint64_t g0, uint64_t n)
+void ss_file_add(ss_sim *sim, ss_file *f, uint64_t g0, uint64_t n)
 {
     if (f->thick) return;
     uint64_t added = ss_gs_add_range(f->gs, g0, n);
@@ -203,8 +203,8 @@ int ss_disk_write(ss_sim *sim, ss_disk *d, uint64_t offset, uint64_t len)
         uint64_t need = exact_growth(f, g0, n) + (m ? exact_growth(m, g0, n) : 0);
         if (need && !ss_ds_fits(ds, need)) return 1;
     }
-    add_grains(sim, f, g0, n);
-    if (m) add_grains(sim, m, g0, n);
+    ss_file_add(sim, f, g0, n);
+    if (m) ss_file_add(sim, m, g0, n);
     return 0;
 }
 

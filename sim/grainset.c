@@ -992,8 +992,14 @@ uint64_t ss_gs_count_range(const ss_grainset *gs, uint64_t first, uint64_t n)
     return c;
 }
 
+/* The address is computed from the leaf pointer alone, without reading
+ * the leaf (whose header may itself be a cache miss): for an array leaf it
+ * points past the array, which is harmless -- a prefetch never faults. */
 void ss_gs_prefetch(const ss_grainset *gs, uint64_t g)
 {
     const leaf *l = leaf_get(gs, g >> LEAF_SHIFT);
-    if (l && l->kind == LK_BITMAP) __builtin_prefetch(WORDS(gs, l) + (LEAF_OFF(g) >> 6), 1);
+    if (!l) return;
+    uintptr_t words = (uintptr_t)(l + 1) + 8 * (uintptr_t)gs->rwords;   /* WORDS(gs, l), as a number */
+    __builtin_prefetch(l, 1);
+    __builtin_prefetch((const void *)(words + 8 * (uintptr_t)(LEAF_OFF(g) >> 6)), 1);
 }

@@ -280,6 +280,9 @@ int ss_disk_init(ss_sim *sim, ss_vm *vm, ss_disk *d, int index);
 /* Apply one guest write to the disk; 0 done, 1 no space (nothing changed). */
 int ss_disk_write(ss_sim *sim, ss_disk *d, uint64_t offset, uint64_t len);
 void ss_disk_prefetch(const ss_disk *d, uint64_t offset);
+/* Add grains [g0, g0+n) to f, growing it (no space check: the caller made
+ * sure it fits). */
+void ss_file_add(ss_sim *sim, ss_file *f, uint64_t g0, uint64_t n);
 int ss_snapshot_take(ss_sim *sim, ss_vm *vm, const char *name, int memory, char *why, size_t n);
 int ss_snapshot_revert(ss_sim *sim, ss_vm *vm, ss_snapshot *s, char *why, size_t n);
 ss_snapshot *ss_snapshot_find(ss_vm *vm, const char *name);
