@@ -297,17 +297,13 @@ static void merge_done(ss_engine *eng, void *ctx, uint64_t arg)
     m.child->busy = m.parent->busy = 0;
 
     char detail[160];
-    const char *from = m.kind == SS_M_STREAM ? m.parent->name : m.child->name;
-    const char *to = m.kind == SS_M_STREAM ? m.child->name : m.parent->name;
-    snprintf(detail, sizeof detail, "%s -> %s", from, to);
+    /* Copies: the merged file may be released below. */
+    char from[128], to[128];
+    snprintf(from, sizeof from, "%s", m.kind == SS_M_STREAM ? m.parent->name : m.child->name);
+    snprintf(to, sizeof to, "%s", m.kind == SS_M_STREAM ? m.child->name : m.parent->name);
+    snprintf(detail, sizeof detail, "%s%s -> %s", m.child->kind == SS_FILE_HELPER && m.kind != SS_M_STREAM ? "helper " : "",
+             from, to);
     double dur = ss_time_to_s(t - j->t_merge0);
-    ss_event ev = { .t = ss_time_to_s(t), .kind = "consolidation_step", .vm = vm->name, .host = vm->host->name,
-                    .datastore = vm->ds->name, .snapshot = j->label, .bytes = (int64_t)j->copy_bytes,
-                    .value = dur, .detail = detail };
-    ss_sim_emit(sim, &ev);
-    ss_sim_record_step(sim, vm, ss_time_to_s(j->t_merge0), ss_time_to_s(t), from, to, (int64_t)j->copy_bytes,
-                       (int64_t)j->growth, j->stunned);
-
     switch (m.kind) {
     case SS_M_MERGE:
         reparent_children(vm, m.child, m.parent);
@@ -346,6 +342,16 @@ static void merge_done(ss_engine *eng, void *ctx, uint64_t arg)
         break;
     }
     }
+    /* Reported once the merged file has gone (or waits for the end),
+     * before the next merge takes its space: `used` is the datastore
+     * between two merges. */
+    ss_event ev = { .t = ss_time_to_s(t), .kind = "consolidation_step", .vm = vm->name, .host = vm->host->name,
+                    .datastore = vm->ds->name, .snapshot = j->label, .bytes = (int64_t)j->copy_bytes,
+                    .value = dur, .detail = detail, .used = (int64_t)vm->ds->used };
+    ss_sim_emit(sim, &ev);
+    ss_sim_record_step(sim, vm, ss_time_to_s(j->t_merge0), ss_time_to_s(t), from, to, (int64_t)j->copy_bytes,
+                       (int64_t)j->growth, j->stunned);
+
     if (j->mirrored) {
         d->mirror = NULL;
         ss_vm_start_io(sim, vm);

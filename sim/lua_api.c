@@ -929,6 +929,7 @@ static void push_event(lua_State *L, const ss_event *ev)
 #undef SETS
     lua_pushinteger(L, ev->bytes); lua_setfield(L, -2, "bytes");
     lua_pushnumber(L, ev->value); lua_setfield(L, -2, "value");
+    if (ev->used > 0) { lua_pushinteger(L, ev->used); lua_setfield(L, -2, "used"); }
     if (ev->strategy) {
         lua_pushinteger(L, ev->bytes_copied); lua_setfield(L, -2, "bytes_copied");
         lua_pushinteger(L, ev->peak_extra_bytes); lua_setfield(L, -2, "peak_extra_bytes");

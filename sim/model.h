@@ -237,6 +237,7 @@ typedef struct ss_event {
     int64_t bytes_copied, peak_extra_bytes, worst_case_bytes;
     double duration, stun_time;
     int64_t iterations, merges;
+    int64_t used;             /* datastore use at the event (consolidation_step), or -1 */
 } ss_event;
 
 /* The world, as the model modules see it (sim.c defines ss_sim). */

@@ -443,7 +443,7 @@ void ss_sim_summary(const ss_sim *sim, FILE *f)
         ss_format_size(ds->peak_used, a, sizeof a);
         ss_format_size(ds->capacity, b, sizeof b);
         ss_format_duration(ds->t_peak, c, sizeof c);
-        fprintf(f, "  datastore %-12s peak use %s of %s at %s%s\n", ds->name, a, b, c,
+        fprintf(f, "  datastore %-14s peak use %s of %s at %s%s\n", ds->name, a, b, c,
                 ds->full_events ? " (ran full)" : "");
     }
     for (int i = 0; i < sim->ncons; i++) {
@@ -451,7 +451,7 @@ void ss_sim_summary(const ss_sim *sim, FILE *f)
         ss_format_size((uint64_t)k->peak_extra, a, sizeof a);
         ss_format_size((uint64_t)k->bytes_copied, b, sizeof b);
         ss_format_size((uint64_t)k->worst_case, c, sizeof c);
-        fprintf(f, "  delete %-10s %-8s %-10s %-7s peak extra %s, copied %s, worst case %s, %.1f s, stun %.2f s, %d iter.\n",
+        fprintf(f, "  delete %-12s on %-12s %-11s %-7s peak extra %s, copied %s, worst case %s, %.1f s, stun %.2f s, %d iter.\n",
                 k->snapshot, k->vm, k->strategy, k->result, a, b, c, k->duration, k->stun, (int)k->iterations);
     }
     for (ss_vm *vm = sim->vms; vm; vm = vm->next) {
