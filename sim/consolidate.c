@@ -49,6 +49,7 @@ struct ss_job {
     ss_vm *vm;
     const ss_strategy *st;
     char *label;              /* snapshot name or "(all)" */
+    const char *note;         /* said in consolidation_done's detail (static text) */
     ss_time t_start;
     uint64_t used_before;
     ss_watch watch;
@@ -390,7 +391,7 @@ static void finish(ss_job *j, const char *result, const char *reason)
     ss_event ev = { .t = ss_time_to_s(t), .kind = reason ? "consolidation_failed" : "consolidation_done",
                     .vm = vm->name, .host = vm->host->name, .datastore = vm->ds->name, .snapshot = j->label,
                     .bytes = (int64_t)j->bytes_copied, .value = ss_time_to_s(t - j->t_start),
-                    .detail = reason ? reason : "", .strategy = j->st->name,
+                    .detail = reason ? reason : j->note ? j->note : "", .strategy = j->st->name,
                     .bytes_copied = (int64_t)j->bytes_copied,
                     .peak_extra_bytes = (int64_t)(j->watch.peak - j->used_before),
                     .worst_case_bytes = (int64_t)j->worst_case, .duration = ss_time_to_s(t - j->t_start),
@@ -400,6 +401,21 @@ static void finish(ss_job *j, const char *result, const char *reason)
     ss_sim_sample(sim);
     vm->job = NULL;
     ss_job_free(j);
+}
+
+/* The run ended during the job: its row says so (no event: nothing happened). */
+void ss_job_report_unfinished(ss_sim *sim, ss_vm *vm)
+{
+    ss_job *j = vm->job;
+    if (!j) return;
+    ss_time t = now_of(sim);
+    ss_event ev = { .t = ss_time_to_s(t), .kind = "consolidation_done", .vm = vm->name, .host = vm->host->name,
+                    .datastore = vm->ds->name, .snapshot = j->label, .detail = "the run ended during the deletion",
+                    .strategy = j->st->name, .bytes_copied = (int64_t)j->bytes_copied,
+                    .peak_extra_bytes = (int64_t)(j->watch.peak - j->used_before),
+                    .worst_case_bytes = (int64_t)j->worst_case, .duration = ss_time_to_s(t - j->t_start),
+                    .stun_time = j->stun_s, .iterations = j->iterations, .merges = j->merges };
+    ss_sim_record_consolidation(sim, &ev, ss_time_to_s(j->t_start), vm->ds->name, "unfinished");
 }
 
 static void fail_job(ss_job *j, const char *reason)
@@ -542,7 +558,6 @@ int ss_delete_start(ss_sim *sim, ss_vm *vm, const char *name, const ss_strategy 
     j->helper = calloc((size_t)vm->ndisks, sizeof *j->helper);
     j->iter = calloc((size_t)vm->ndisks, sizeof *j->iter);
     if (!j->helper || !j->iter) abort();
-    const char *kept = NULL;
 
     /* ---- the plan ---- */
     for (int i = 0; i < vm->ndisks; i++) {
@@ -556,7 +571,7 @@ int ss_delete_start(ss_sim *sim, ss_vm *vm, const char *name, const ss_strategy 
                 if (st->order == SS_ORDER_STREAM) add_merge(j, SS_M_STREAM, d, c, p);
                 else add_merge(j, SS_M_MERGE, d, c, p);
             } else if (p->nchildren > 1) {
-                kept = "its file is shared by several branches and is kept";
+                j->note = "its file is shared by several branches and is kept";
             }
         } else {
             ss_file *path[512];
@@ -632,7 +647,6 @@ int ss_delete_start(ss_sim *sim, ss_vm *vm, const char *name, const ss_strategy 
         }
         while (vm->snaps) ss_snapshot_unlink(vm, vm->snaps);
     }
-    (void)kept;
 
     /* Helper mode: a helper takes the guest's writes from the start. */
     if (st->live == SS_LIVE_HELPER && vm->power == SS_POWER_ON && vm->ccfg.max_iterations > 0)

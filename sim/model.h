@@ -294,6 +294,7 @@ void ss_snapshot_unlink(ss_vm *vm, ss_snapshot *s);          /* free the record 
 int ss_delete_start(ss_sim *sim, ss_vm *vm, const char *name, const ss_strategy *st, int precheck,
                     char *why, size_t n);
 void ss_job_free(ss_job *j);
+void ss_job_report_unfinished(ss_sim *sim, ss_vm *vm);       /* a /consolidations row at the end */
 
 /* ---- vm.c ---- */
 void ss_vm_sync(ss_sim *sim, ss_vm *vm, ss_time t);          /* apply the guest's writes up to t */

@@ -410,6 +410,7 @@ int ss_sim_run(ss_sim *sim, const char *h5path, ss_error *err)
     }
     ss_vm_sync_all(sim);
     ss_sim_sample(sim);
+    for (ss_vm *vm = sim->vms; vm; vm = vm->next) ss_job_report_unfinished(sim, vm);
     sim->running = 0;
     if (sim->out) {
         if ((rc = write_summary(sim, err)) != SS_OK) {

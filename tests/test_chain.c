@@ -242,6 +242,8 @@ static void t_delete_shared(void)
     CHECK_EQ_U(st_num(sim, "U1"), (30 + 1 + 1 + 2) * GiB);
     CHECK_EQ_U(st_num(sim, "S"), 1);
     CHECK_EQ_U(st_num(sim, "R[1].bytes_copied"), 0);
+    char b[128];
+    CHECK_CONTAINS(st_str(sim, "R[1].detail", b, sizeof b), "shared by several branches");
     ss_sim_free(sim);
 }
 

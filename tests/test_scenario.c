@@ -245,8 +245,38 @@ static void t_cli(void)
     CHECK_EQ_I(sh(cmd), 2);
 }
 
+/* A deletion still running when the run ends gets a /consolidations row
+ * with result "unfinished" and t_end = the end of the run: 8 GiB into a
+ * thick base at 100 MiB/s takes 163.84 s, the run lasts 100 s. */
+static void t_unfinished_consolidation(void)
+{
+    const char *path = SNAPSIM_TMPDIR "/unfinished.h5";
+    const char *src =
+        "scenario { name = 't', duration = 100, seed = 5 }\n"
+        "datastore 'ds' { capacity = '100GB', bandwidth = '100MB/s' }\n"
+        "host 'h' {}\n"
+        "vm 'v' { host = 'h', disk = { size = '30GB', format = 'ideal' } }\n"
+        "at(0, function() snapshot('v','s'); write('v', {offset = 0, bytes = 8 * 2^30}); delete_snapshot('v','s') end)\n";
+    ss_error err;
+    ss_sim *sim = st_run("unfinished.lua", src, path, &err);
+    if (!sim) { fprintf(stderr, "%s\n", err.msg); CHECK(0); return; }
+    ss_sim_free(sim);
+    hid_t f = open_h5(path);
+    hsize_t nf, nr;
+    CHECK(H5TBget_table_info(f, "/consolidations", &nf, &nr) >= 0);
+    CHECK_EQ_U(nr, 1);
+    char result[16] = "";
+    double t_end = 0;
+    size_t off = 0, sz = 16, o8 = 0, s8 = 8;
+    H5TBread_fields_name(f, "/consolidations", "result", 0, 1, 16, &off, &sz, result);
+    H5TBread_fields_name(f, "/consolidations", "t_end", 0, 1, 8, &o8, &s8, &t_end);
+    CHECK_STR(result, "unfinished");
+    CHECK_NEAR(t_end, 100, 1e-9);
+    H5Fclose(f);
+}
+
 static const struct tl_test tl_tests[] = {
-    TL(t_bad_scenarios), TL(t_callback_timing), TL(t_h5_roundtrip), TL(t_determinism), TL(t_cli), { 0, 0 },
+    TL(t_bad_scenarios), TL(t_callback_timing), TL(t_h5_roundtrip), TL(t_determinism), TL(t_cli), TL(t_unfinished_consolidation), { 0, 0 },
 };
 
 int main(int argc, char **argv) { return tl_main(tl_tests, argc, argv); }
