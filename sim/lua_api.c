@@ -909,11 +909,38 @@ int ss_lua_has_handler(ss_sim *sim, const char *kind)
     return has;
 }
 
+/* The message handler of every protected call: an error raised inside a
+ * C function called from C (ipairs' iterator on nil, say) carries no
+ * position; give it the file:line of the innermost scenario line. */
+static int msgh(lua_State *L)
+{
+    const char *m = lua_tostring(L, 1);
+    if (!m) m = luaL_tolstring(L, 1, NULL);
+    lua_Debug ar;
+    for (int level = 1; lua_getstack(L, level, &ar); level++) {
+        lua_getinfo(L, "Sl", &ar);
+        if (ar.currentline <= 0) continue;
+        size_t n = strlen(ar.short_src);
+        if (strncmp(m, ar.short_src, n) != 0 || m[n] != ':')
+            lua_pushfstring(L, "%s:%d: %s", ar.short_src, ar.currentline, m);
+        else
+            lua_pushstring(L, m);
+        return 1;
+    }
+    lua_pushstring(L, m);
+    return 1;
+}
+
 /* Call the function on top of the stack with nargs; on error stop the run. */
 static void protected_call(ss_sim *sim, int nargs)
 {
     lua_State *L = sim->L;
-    if (lua_pcall(L, nargs, 0, 0) != LUA_OK) {
+    int base = lua_gettop(L) - nargs;          /* the function's index */
+    lua_pushcfunction(L, msgh);
+    lua_insert(L, base);
+    int rc = lua_pcall(L, nargs, 0, base);
+    lua_remove(L, base);
+    if (rc != LUA_OK) {
         const char *msg = lua_tostring(L, -1);
         ss_sim_fail(sim, msg ? msg : "error in a scenario callback");
         lua_pop(L, 1);
@@ -1450,8 +1477,10 @@ int ss_sim_load(ss_sim **out, const ss_options *opt, ss_error *err)
     char chunk[1100];
     snprintf(chunk, sizeof chunk, "@%s", sim->path);
     sim->loading = 1;
+    lua_pushcfunction(L, msgh);
     int rc = luaL_loadbufferx(L, sim->source, len, chunk, "t");
-    if (rc == LUA_OK) rc = lua_pcall(L, 0, 0, 0);
+    if (rc == LUA_OK) rc = lua_pcall(L, 0, 0, -2);
+    if (rc == LUA_OK) lua_pop(L, 1);                /* the handler */
     sim->loading = 0;
     if (rc != LUA_OK) {
         const char *m = lua_tostring(L, -1);
