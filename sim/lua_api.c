@@ -1131,62 +1131,26 @@ static int l_write(lua_State *L)
     luaL_checktype(L, 2, LUA_TTABLE);
     vctx c;
     vctx_init(&c, L, "write");
-    static const char *const wf[] = { "bytes", "offset", "pattern", "io_size", "disk", NULL };
+    static const char *const wf[] = { "bytes", "offset", "pattern", "io_size", "rate", "disk", NULL };
     check_fields(&c, 2, "options", wf);
-    uint64_t bytes = 0, offset = 0, io = 4096;
-    if (!get_size(&c, 2, "options", "bytes", &bytes) || bytes == 0)
+    ss_write_spec w = { .io_size = 4096, .pattern = SS_PAT_UNIFORM };
+    if (!get_size(&c, 2, "options", "bytes", &w.bytes) || w.bytes == 0)
         return luaL_error(L, "write: options.bytes is required (a size > 0)");
-    int has_off = get_size(&c, 2, "options", "offset", &offset);
-    get_size(&c, 2, "options", "io_size", &io);
+    w.ranged = get_size(&c, 2, "options", "offset", &w.offset);
+    get_size(&c, 2, "options", "io_size", &w.io_size);
+    get_rate(&c, 2, "options", "rate", &w.rate);
     double dk = 1;
     get_number(&c, 2, "options", "disk", 1, vm->ndisks, &dk);
-    int disk = (int)dk - 1;
+    w.disk = (int)dk - 1;
     static const char *const pat[] = { "uniform", "sequential", "hotspot", "zipf", NULL };
     int pt = get_enum(&c, 2, "options", "pattern", pat);
+    if (pt >= 0) w.pattern = (ss_pattern)pt;
+    if (w.pattern == SS_PAT_SEQUENTIAL) w.ranged = 1;
     char why[300];
-    if (has_off || pt == SS_PAT_SEQUENTIAL) {
-        int rc = ss_vm_write(sim, vm, disk, offset, bytes, why, sizeof why);
-        if (rc < 0) return luaL_error(L, "write: %s", why);
-        ss_sim_sample(sim);
-        lua_pushboolean(L, rc == 0);
-        if (rc) { lua_pushstring(L, why); return 2; }
-        return 1;
-    }
-    /* Random writes: `bytes` worth of io_size writes drawn by pattern from
-     * a stream of their own, so the VM's workload draws are untouched. */
-    if (vm->power != SS_POWER_ON) return luaL_error(L, "write: vm %s is %s: only a running guest writes", vm->name, ss_power_name(vm->power));
-    ss_workload_params p;
-    memset(&p, 0, sizeof p);
-    p.iops = 1;
-    p.nsizes = 1;
-    p.sizes[0] = io;
-    p.weights[0] = 1;
-    p.arrivals = SS_ARR_CONSTANT;
-    p.pattern = pt < 0 ? SS_PAT_UNIFORM : (ss_pattern)pt;
-    p.hot_fraction = 0.1;
-    p.hot_share = 0.9;
-    p.zipf_s = 1;
-    ss_workload *wl = ss_workload_new(&p, vm->disks[disk].capacity, why, sizeof why);
-    if (!wl) return luaL_error(L, "write: %s", why);
-    char sname[300];
-    snprintf(sname, sizeof sname, "vm:%s:write", vm->name);
-    gsl_rng *rng = ss_engine_stream(sim->eng, sname);
-    uint64_t n = bytes / io, done = 0;
-    int full = 0;
-    for (uint64_t i = 0; i < n; i++) {
-        ss_io x;
-        ss_workload_next(wl, rng, &x);
-        if (ss_disk_write(sim, &vm->disks[disk], x.offset, x.len)) { full = 1; break; }
-        done += x.len;
-    }
-    ss_workload_free(wl);
-    vm->bytes_written += done;
-    ss_sim_sample(sim);
-    lua_pushboolean(L, !full);
-    if (full) {
-        lua_pushfstring(L, "datastore %s is full", vm->ds->name);
-        return 2;
-    }
+    int rc = ss_vm_write(sim, vm, &w, why, sizeof why);
+    if (rc < 0) return luaL_error(L, "write: %s", why);
+    lua_pushboolean(L, rc == 0);
+    if (rc) { lua_pushstring(L, why); return 2; }
     return 1;
 }
 

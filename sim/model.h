@@ -209,6 +209,7 @@ struct ss_vm {
     int stunned;
     ss_time stun_start;
     ss_event_id profile_ev;
+    struct ss_wjob *wjobs;         /* write() calls with a rate, in progress */
 
     /* Guest clock. */
     ss_clock_cfg ccl;
@@ -307,7 +308,18 @@ int ss_vm_power_off(ss_sim *sim, ss_vm *vm, char *why, size_t n);
 int ss_vm_suspend(ss_sim *sim, ss_vm *vm, char *why, size_t n);
 int ss_vm_resume(ss_sim *sim, ss_vm *vm, char *why, size_t n);
 void ss_vm_after_revert(ss_sim *sim, ss_vm *vm, ss_snapshot *s);
-int ss_vm_write(ss_sim *sim, ss_vm *vm, int disk, uint64_t offset, uint64_t len, char *why, size_t n);
+/* write(): explicit guest writes. */
+typedef struct ss_write_spec {
+    int disk;
+    int ranged;               /* a sequential range from offset; else random writes by pattern */
+    uint64_t offset, bytes, io_size;
+    ss_pattern pattern;
+    double rate;              /* bytes/s; 0 = all at once */
+} ss_write_spec;
+/* 0 done (or started, with a rate), 1 stopped by a full datastore (why
+ * says how far it got), -1 impossible (why says why). */
+int ss_vm_write(ss_sim *sim, ss_vm *vm, const ss_write_spec *w, char *why, size_t n);
+void ss_vm_free_writes(ss_vm *vm);
 void ss_vm_clock_start(ss_sim *sim, ss_vm *vm);
 void ss_vm_tools_tick(ss_sim *sim, ss_vm *vm);
 void ss_vm_free(ss_vm *vm);

@@ -15,6 +15,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "model.h"
 
@@ -391,32 +392,139 @@ void ss_vm_stun(ss_sim *sim, ss_vm *vm, int on)
     }
 }
 
-int ss_vm_write(ss_sim *sim, ss_vm *vm, int disk, uint64_t offset, uint64_t len, char *why, size_t n)
+/* ---- write(): explicit writes ----
+ * A ranged write applies [offset, offset+bytes) in 1 MiB pieces, so a full
+ * datastore stops it where a guest would stop.  Random writes draw
+ * io_size writes by pattern from the stream "vm:<name>:write", so the VM's
+ * workload draws are untouched.  With a rate, a write job applies one
+ * second's worth at a time (at the end of each second); it waits while the
+ * VM is not running or the datastore is full. */
+typedef struct ss_wjob {
+    ss_sim *sim;
+    ss_vm *vm;
+    ss_write_spec w;          /* offset advances, bytes counts down */
+    ss_workload *wl;          /* random writes */
+    gsl_rng *rng;
+    struct ss_wjob *next;
+} ss_wjob;
+
+/* Apply up to `bytes` of the spec now; returns bytes applied (< bytes
+ * only when the datastore is full). */
+static uint64_t apply_writes(ss_sim *sim, ss_vm *vm, ss_write_spec *w, ss_workload *wl, gsl_rng *rng, uint64_t bytes)
+{
+    ss_disk *d = &vm->disks[w->disk];
+    uint64_t done = 0;
+    if (w->ranged) {
+        uint64_t piece = UINT64_C(1) << 20;
+        while (done < bytes) {
+            uint64_t l = bytes - done < piece ? bytes - done : piece;
+            if (ss_disk_write(sim, d, w->offset, l)) break;
+            w->offset += l;
+            done += l;
+        }
+    } else {
+        while (done + w->io_size <= bytes) {
+            ss_io x;
+            ss_workload_next(wl, rng, &x);
+            if (ss_disk_write(sim, d, x.offset, x.len)) break;
+            done += x.len;
+        }
+    }
+    vm->bytes_written += done;
+    return done;
+}
+
+static void wjob_free(ss_wjob *j)
+{
+    ss_workload_free(j->wl);
+    free(j);
+}
+
+static void wjob_tick(ss_engine *eng, void *ctx, uint64_t arg)
+{
+    (void)arg;
+    ss_wjob *j = ctx;
+    ss_vm *vm = j->vm;
+    if (vm->power == SS_POWER_ON) {
+        uint64_t chunk = (uint64_t)j->w.rate;
+        if (!j->w.ranged) chunk -= chunk % j->w.io_size;
+        if (chunk == 0) chunk = j->w.ranged ? 1 : j->w.io_size;
+        if (chunk > j->w.bytes) chunk = j->w.bytes;
+        j->w.bytes -= apply_writes(j->sim, vm, &j->w, j->wl, j->rng, chunk);
+        ss_sim_sample(j->sim);
+    }
+    if (j->w.bytes >= (j->w.ranged ? 1 : j->w.io_size)) {
+        ss_engine_at(eng, ss_engine_now(eng) + SS_NS_PER_S, wjob_tick, j, 0);
+        return;
+    }
+    for (ss_wjob **pp = &vm->wjobs; *pp; pp = &(*pp)->next)
+        if (*pp == j) { *pp = j->next; break; }
+    wjob_free(j);
+}
+
+int ss_vm_write(ss_sim *sim, ss_vm *vm, const ss_write_spec *w, char *why, size_t n)
 {
     if (vm->power != SS_POWER_ON) {
         snprintf(why, n, "vm %s is %s: only a running guest writes", vm->name, ss_power_name(vm->power));
         return -1;
     }
-    ss_disk *d = &vm->disks[disk];
-    if (offset + len > d->capacity || len == 0) {
-        snprintf(why, n, "write of %llu bytes at %llu is outside disk %d (%llu bytes)", (unsigned long long)len,
-                 (unsigned long long)offset, disk + 1, (unsigned long long)d->capacity);
+    ss_disk *d = &vm->disks[w->disk];
+    if (w->io_size == 0 || w->io_size % 512) {
+        snprintf(why, n, "io_size must be a positive multiple of 512 bytes, found %llu", (unsigned long long)w->io_size);
         return -1;
     }
-    /* Explicit writes are applied grain range by grain range, 1 MiB at a
-     * time, so that a full datastore stops them where a guest would stop. */
-    uint64_t chunk = UINT64_C(1) << 20;
-    for (uint64_t o = offset; o < offset + len; o += chunk) {
-        uint64_t l = offset + len - o < chunk ? offset + len - o : chunk;
-        if (ss_disk_write(sim, d, o, l)) {
-            snprintf(why, n, "datastore %s is full: wrote %llu of %llu bytes", vm->ds->name,
-                     (unsigned long long)(o - offset), (unsigned long long)len);
-            vm->bytes_written += o - offset;
-            return 1;
-        }
+    if (w->ranged && (w->offset > d->capacity || w->bytes > d->capacity - w->offset)) {
+        snprintf(why, n, "write of %llu bytes at %llu is outside disk %d (%llu bytes)", (unsigned long long)w->bytes,
+                 (unsigned long long)w->offset, w->disk + 1, (unsigned long long)d->capacity);
+        return -1;
     }
-    vm->bytes_written += len;
+    ss_workload *wl = NULL;
+    gsl_rng *rng = NULL;
+    if (!w->ranged) {
+        ss_workload_params p;
+        memset(&p, 0, sizeof p);
+        p.iops = 1;
+        p.nsizes = 1;
+        p.sizes[0] = w->io_size;
+        p.weights[0] = 1;
+        p.arrivals = SS_ARR_CONSTANT;
+        p.pattern = w->pattern;
+        p.hot_fraction = 0.1;
+        p.hot_share = 0.9;
+        p.zipf_s = 1;
+        if (!(wl = ss_workload_new(&p, d->capacity, why, n))) return -1;
+        char sname[300];
+        snprintf(sname, sizeof sname, "vm:%s:write", vm->name);
+        rng = ss_engine_stream(ss_sim_engine(sim), sname);
+    }
+    if (w->rate > 0) {
+        ss_wjob *j = calloc(1, sizeof *j);
+        if (!j) abort();
+        *j = (ss_wjob){ sim, vm, *w, wl, rng, vm->wjobs };
+        vm->wjobs = j;
+        ss_engine *eng = ss_sim_engine(sim);
+        ss_engine_at(eng, ss_engine_now(eng) + SS_NS_PER_S, wjob_tick, j, 0);
+        return 0;
+    }
+    ss_write_spec cur = *w;
+    uint64_t done = apply_writes(sim, vm, &cur, wl, rng, w->bytes);
+    ss_workload_free(wl);
+    ss_sim_sample(sim);
+    if (done + (w->ranged ? 0 : w->io_size) <= w->bytes && done < w->bytes) {
+        snprintf(why, n, "datastore %s is full: wrote %llu of %llu bytes", vm->ds->name, (unsigned long long)done,
+                 (unsigned long long)w->bytes);
+        return 1;
+    }
     return 0;
+}
+
+void ss_vm_free_writes(ss_vm *vm)
+{
+    while (vm->wjobs) {
+        ss_wjob *j = vm->wjobs;
+        vm->wjobs = j->next;
+        wjob_free(j);
+    }
 }
 
 void ss_vm_clock_start(ss_sim *sim, ss_vm *vm)
@@ -444,6 +552,7 @@ void ss_vm_free(ss_vm *vm)
         free(f);
     }
     ss_job_free(vm->job);
+    ss_vm_free_writes(vm);
     ss_workload_free(vm->wl);
     if (vm->rng) gsl_rng_free(vm->rng);
     free(vm->stream);

@@ -385,10 +385,35 @@ static void t_uniform_occupancy(void)
     ss_sim_free(sim);
 }
 
+/* write() with a rate: 10 MiB sequential at 1 MiB/s is applied one
+ * second's worth at the end of each second: 5 MiB at 5 s (checked just
+ * after), all 10 MiB from 10 s on.  Random writes: 4 MiB of 64 KiB writes
+ * at 2 MiB/s, uniform: 64 writes over 2 s, each a whole 64 KiB. */
+static void t_write_rate(void)
+{
+    const char *src = PRELUDE("100GB", "ideal")
+        "at(0, function() snapshot('v','s')\n"
+        "  write('v', {offset = 0, bytes = '10MiB', rate = '1MiB/s'})\n"
+        "  write('v', {bytes = '4MiB', io_size = '64KB', rate = '2MiB/s', pattern = 'uniform', disk = 1}) end)\n"
+        "local function alloc() local f = vm_state('v').files; return f[#f].allocated end\n"
+        "at(5.5, function() A5 = alloc(); W5 = vm_state('v').bytes_written end)\n"
+        "at(20, function() A20 = alloc(); W20 = vm_state('v').bytes_written end)\n";
+    ss_error err;
+    ss_sim *sim = st_run("rate.lua", src, NULL, &err);
+    if (!sim) { fprintf(stderr, "%s\n", err.msg); CHECK(0); return; }
+    CHECK_EQ_U(st_num(sim, "W5"), 5 * MiB + 4 * MiB);
+    CHECK_EQ_U(st_num(sim, "W20"), 14 * MiB);
+    /* The random 64 KiB writes may overlap the range or each other:
+     * allocated is at most the sum and at least the 10 MiB range. */
+    CHECK(st_num(sim, "A20") >= 10 * MiB && st_num(sim, "A20") <= 14 * MiB);
+    CHECK(st_num(sim, "A5") >= 5 * MiB && st_num(sim, "A5") <= 9 * MiB);
+    ss_sim_free(sim);
+}
+
 static const struct tl_test tl_tests[] = {
     TL(t_seed_ideal), TL(t_seed_vsphere41), TL(t_seed_vmfssparse), TL(t_vmfssparse_formula),
     TL(t_overlap_delete_all), TL(t_overlap_delete_middle), TL(t_revert_branches), TL(t_delete_shared),
-    TL(t_precheck_refusal), TL(t_bad_actions), TL(t_stall_and_resume), TL(t_uniform_occupancy), { 0, 0 },
+    TL(t_precheck_refusal), TL(t_bad_actions), TL(t_stall_and_resume), TL(t_uniform_occupancy), TL(t_write_rate), { 0, 0 },
 };
 
 int main(int argc, char **argv) { return tl_main(tl_tests, argc, argv); }
