@@ -285,6 +285,29 @@ static ss_vm *find_vm(ss_sim *sim, const char *name)
 
 /* ---- declarations ---- */
 
+static int ds_exists(ss_sim *sim, const char *n) { return find_ds(sim, n) != NULL; }
+static int host_exists(ss_sim *sim, const char *n) { return find_host(sim, n) != NULL; }
+static int vm_exists(ss_sim *sim, const char *n) { return find_vm(sim, n) != NULL; }
+
+/* The common start of `kind "name" { ... }`: names what is declared in c,
+ * checks it is at the top level, given a table of known fields and not
+ * declared before.  Returns the name. */
+static const char *decl_begin(lua_State *L, vctx *c, const char *kind, const char *const *fields,
+                              int (*exists)(ss_sim *, const char *))
+{
+    ss_sim *sim = get_sim(L);
+    const char *name = lua_tostring(L, lua_upvalueindex(2));
+    char what[128];
+    snprintf(what, sizeof what, "%s \"%s\"", kind, name);
+    vctx_init(c, L, what);
+    if (!sim->loading) luaL_error(L, "%s %s: declarations must be at the top level", c->where, what);
+    if (!lua_istable(L, 1)) luaL_error(L, "%s %s: expected a table of fields", c->where, what);
+    if (exists(sim, name)) luaL_error(L, "%s %s is declared twice", c->where, what);
+    check_fields(c, 1, "", fields);
+    return name;
+}
+
+
 static const char *const scenario_fields[] = { "name", "duration", "seed", "sample_every", "tick", NULL };
 
 static int l_scenario(lua_State *L)
@@ -346,15 +369,9 @@ static const char *const ds_fields[] = { "capacity", "bandwidth", NULL };
 static int l_datastore_body(lua_State *L)
 {
     ss_sim *sim = get_sim(L);
-    const char *name = lua_tostring(L, lua_upvalueindex(2));
-    char what[128];
-    snprintf(what, sizeof what, "datastore \"%s\"", name);
     vctx c;
-    vctx_init(&c, L, what);
-    if (!sim->loading) return luaL_error(L, "%s %s: declarations must be at the top level", c.where, what);
-    if (!lua_istable(L, 1)) return luaL_error(L, "%s %s: expected a table of fields", c.where, what);
-    if (find_ds(sim, name)) return luaL_error(L, "%s %s is declared twice", c.where, what);
-    check_fields(&c, 1, "", ds_fields);
+    const char *name = decl_begin(L, &c, "datastore", ds_fields, ds_exists);
+    const char *what = c.what;
     /* Validate first, allocate after: a Lua error must leak nothing. */
     uint64_t cap = 0;
     double bw = 100.0 * 1048576;
@@ -383,15 +400,8 @@ static const char *const hostd_fields[] = { "memory", "limit", "leak_per_op", "l
 static int l_host_body(lua_State *L)
 {
     ss_sim *sim = get_sim(L);
-    const char *name = lua_tostring(L, lua_upvalueindex(2));
-    char what[128];
-    snprintf(what, sizeof what, "host \"%s\"", name);
     vctx c;
-    vctx_init(&c, L, what);
-    if (!sim->loading) return luaL_error(L, "%s %s: declarations must be at the top level", c.where, what);
-    if (!lua_istable(L, 1)) return luaL_error(L, "%s %s: expected a table of fields", c.where, what);
-    if (find_host(sim, name)) return luaL_error(L, "%s %s is declared twice", c.where, what);
-    check_fields(&c, 1, "", host_fields);
+    const char *name = decl_begin(L, &c, "host", host_fields, host_exists);
     if (get_table(&c, 1, "", "datastores")) {
         int n = (int)lua_rawlen(L, -1);
         for (int i = 1; i <= n; i++) {
@@ -633,15 +643,9 @@ static void install_workload(vctx *c, ss_sim *sim, ss_vm *vm, int t, const char 
 static int l_vm_body(lua_State *L)
 {
     ss_sim *sim = get_sim(L);
-    const char *name = lua_tostring(L, lua_upvalueindex(2));
-    char what[128];
-    snprintf(what, sizeof what, "vm \"%s\"", name);
     vctx c;
-    vctx_init(&c, L, what);
-    if (!sim->loading) return luaL_error(L, "%s %s: declarations must be at the top level", c.where, what);
-    if (!lua_istable(L, 1)) return luaL_error(L, "%s %s: expected a table of fields", c.where, what);
-    if (find_vm(sim, name)) return luaL_error(L, "%s %s is declared twice", c.where, what);
-    check_fields(&c, 1, "", vm_fields);
+    const char *name = decl_begin(L, &c, "vm", vm_fields, vm_exists);
+    const char *what = c.what;
     char buf[256];
     ss_host *host = NULL;
     if (get_string(&c, 1, "", "host", buf, sizeof buf)) {

@@ -245,6 +245,16 @@ void ss_vm_tools_tick(ss_sim *sim, ss_vm *vm)
 
 /* ---- power ---- */
 
+/* The suspended state's file goes on resume, power-off and revert. */
+static void release_vmss(ss_sim *sim, ss_vm *vm)
+{
+    for (ss_file *f = vm->files; f; f = f->next)
+        if (f->kind == SS_FILE_VMSS) {
+            ss_file_release(sim, f);
+            return;
+        }
+}
+
 /* A stalled VM that stops running gives up its pending write (the guest
  * is gone or frozen) and leaves the datastore's wait queue. */
 static void drop_stall(ss_vm *vm, ss_time t)
@@ -299,8 +309,7 @@ int ss_vm_power_off(ss_sim *sim, ss_vm *vm, char *why, size_t n)
     ss_vm_sync(sim, vm, t);
     if (vm->power == SS_POWER_SUSPENDED) {
         /* Powering off a suspended VM discards its suspended state. */
-        for (ss_file *f = vm->files; f; f = f->next)
-            if (f->kind == SS_FILE_VMSS) { ss_file_release(sim, f); break; }
+        release_vmss(sim, vm);
     }
     drop_stall(vm, t);
     vm->power = SS_POWER_OFF;
@@ -341,8 +350,7 @@ int ss_vm_resume(ss_sim *sim, ss_vm *vm, char *why, size_t n)
         return -1;
     }
     ss_time t = now_of(sim);
-    for (ss_file *f = vm->files; f; f = f->next)
-        if (f->kind == SS_FILE_VMSS) { ss_file_release(sim, f); break; }
+    release_vmss(sim, vm);
     vm->power = SS_POWER_ON;
     ss_gclock_thaw(&vm->clock, t);
     emit_simple(sim, vm, "resume");
@@ -359,8 +367,7 @@ void ss_vm_after_revert(ss_sim *sim, ss_vm *vm, ss_snapshot *s)
     ss_vm_sync(sim, vm, t);
     drop_stall(vm, t);
     if (vm->power == SS_POWER_SUSPENDED)
-        for (ss_file *f = vm->files; f; f = f->next)
-            if (f->kind == SS_FILE_VMSS) { ss_file_release(sim, f); break; }
+        release_vmss(sim, vm);
     if (s->memory) {
         /* The memory image brings back the guest clock of the snapshot
          * moment: guest time = its guest time then (SPEC §2.4). */
