@@ -3,14 +3,15 @@
 #   ./build.sh demo   install what is missing (Debian 12, as root), build, run the demo
 #   ./build.sh test   install what is missing, build, run every test: the CTest suites
 #                     (C unit and scenario tests, the CLI end to end, the analysis tools'
-#                     pytest suite) in a release build and again under ASan + UBSan
+#                     pytest suite) in a release build, again under ASan + UBSan, and the
+#                     scenario tests under valgrind (no leaks, no errors)
 # Other targets: ./build.sh bench (benchmarks), ./build.sh valgrind (scenario tests under valgrind).
 set -eu
 cd "$(dirname "$0")"
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 PKGS="build-essential cmake pkg-config libgsl-dev liblua5.4-dev libhdf5-dev \
-python3 python3-h5py python3-numpy python3-matplotlib python3-pytest libroaring-dev"
+python3 python3-h5py python3-numpy python3-matplotlib python3-pytest libroaring-dev valgrind"
 
 install_deps() {
     missing=""
@@ -32,6 +33,15 @@ build() {  # build DIR [cmake options...]
     cmake --build "$dir" -j "$JOBS"
 }
 
+run_valgrind() {  # the scenario tests: no memory errors, no definite leaks
+    for t in test_chain test_scenario test_dynamics test_clock_scenarios test_fuzz; do
+        [ -x build/tests/$t ] || continue
+        (cd build/tests && valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
+            --error-exitcode=9 ./$t > /dev/null) || { echo "valgrind: $t failed" >&2; exit 1; }
+        echo "valgrind: $t clean"
+    done
+}
+
 case "${1:-}" in
 demo)
     install_deps
@@ -45,6 +55,7 @@ test)
     build build-asan -DSNAPSIM_SANITIZE=ON
     (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
         ctest --output-on-failure -j "$JOBS" -E analysis_pytest)
+    run_valgrind
     ;;
 bench)
     install_deps
@@ -52,12 +63,9 @@ bench)
     cmake --build build --target bench
     ;;
 valgrind)
+    install_deps
     build build
-    for t in test_chain test_scenario test_dynamics test_clock_scenarios; do
-        [ -x build/tests/$t ] || continue
-        (cd build/tests && valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
-            --error-exitcode=9 ./$t)
-    done
+    run_valgrind
     ;;
 *)
     echo "usage: ./build.sh demo | test | bench | valgrind" >&2
