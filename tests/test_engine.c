@@ -835,6 +835,147 @@ static void t_differential(void)
     free(d.ids);
 }
 
+/* ---- at scale: the deep levels and the spare arrays ------------------------ */
+
+/* Tens of thousands pending with times spread over 2^22 ns and beyond, so
+ * that buckets of hundreds of entries are redistributed (their arrays
+ * passing through the spares) while handlers add ties, cancel and
+ * reschedule.  Each event carries a tag; a scheduling counter `seq` gives
+ * the order the header promises: events fire in strictly increasing
+ * (time, seq), where a reschedule takes a new seq.  That, with every
+ * event scheduled and not cancelled firing exactly once at its recorded
+ * time, is the whole specification, checked in O(1) per event (the
+ * differential test does it against a reference, but only a few hundred
+ * events deep). */
+struct big {
+    ss_engine *eng;
+    uint64_t rs, seq, tags, max_tags;
+    ss_event_id *id;        /* per tag */
+    ss_time *t;             /* per tag: when it must fire */
+    uint64_t *tseq;         /* per tag: its seq */
+    unsigned char *state;   /* per tag: 0 pending, 1 fired, 2 cancelled */
+    ss_time last_t;
+    uint64_t last_seq, fired, cancels, reschedules, bad;
+};
+
+static void big_fn(ss_engine *eng, void *ctx, uint64_t tag);
+
+static ss_time big_offset(struct big *b)
+{
+    uint64_t r = xorshift(&b->rs);
+    switch (r % 10) {
+    case 0: return 0;                                       /* a tie with now */
+    case 1: return (ss_time)(r >> 8 & 255) * 3;             /* level 0..1 */
+    case 2: case 3: return (ss_time)(r >> 8 & 0xffff);      /* level 1 */
+    case 4: return (ss_time)(r >> 8 & 0xffffffffff);        /* far: level 4 */
+    default: return (ss_time)(r >> 8 & 0x3fffff) & ~(ss_time)1023;    /* level 2, ties */
+    }
+}
+
+static void big_schedule(struct big *b, ss_time t)
+{
+    if (b->tags == b->max_tags)
+        return;
+    uint64_t tag = b->tags++;
+    b->t[tag] = t;
+    b->tseq[tag] = b->seq++;
+    b->id[tag] = ss_engine_at(b->eng, t, big_fn, b, tag);
+    b->bad += b->id[tag] == 0;
+}
+
+static void big_fn(ss_engine *eng, void *ctx, uint64_t tag)
+{
+    struct big *b = ctx;
+    ss_time now = ss_engine_now(eng);
+    if (b->state[tag] != 0 || b->t[tag] != now || now < b->last_t ||
+        (now == b->last_t && b->tseq[tag] <= b->last_seq))
+        b->bad++;
+    b->state[tag] = 1;
+    b->last_t = now;
+    b->last_seq = b->tseq[tag];
+    b->fired++;
+    /* one successor always, and 3/16 a second one, so the population grows
+     * (cancels take at most 2/16) until max_tags, then drains */
+    big_schedule(b, now + big_offset(b));
+    uint64_t r = xorshift(&b->rs) % 16;
+    /* cancel or move one of the last 50000 tags: pending or not */
+    uint64_t span = b->tags < 50000 ? b->tags : 50000;
+    uint64_t k = b->tags - 1 - xorshift(&b->rs) % span;
+    if (r < 3) {
+        big_schedule(b, now + big_offset(b));
+    } else if (r < 5) {
+        int got = ss_engine_cancel(eng, b->id[k]);
+        b->bad += got != (b->state[k] == 0);
+        if (got) {
+            b->state[k] = 2;
+            b->cancels++;
+        }
+    } else if (r < 7) {                 /* a new seq, maybe a new id */
+        ss_time t = now + big_offset(b);
+        ss_event_id nid = ss_engine_reschedule(eng, b->id[k], t);
+        b->bad += (nid != 0) != (b->state[k] == 0);
+        if (nid) {
+            b->id[k] = nid;
+            b->t[k] = t;
+            b->tseq[k] = b->seq++;
+            b->reschedules++;
+        }
+    }
+}
+
+static void t_at_scale(void)
+{
+    enum { START = 30000, MAX = 400000 };
+    struct big b;
+    memset(&b, 0, sizeof b);
+    b.eng = ss_engine_new(14);
+    b.rs = 0x2545f4914f6cdd1du;
+    b.max_tags = MAX;
+    b.id = calloc(MAX, sizeof *b.id);
+    b.t = calloc(MAX, sizeof *b.t);
+    b.tseq = calloc(MAX, sizeof *b.tseq);
+    b.state = calloc(MAX, 1);
+    b.last_t = -1;
+    for (int i = 0; i < START; i++)
+        big_schedule(&b, (ss_time)(xorshift(&b.rs) % (UINT64_C(1) << 22)));
+    /* run in slices, so `until` often falls short of a big bucket */
+    uint64_t slices = 0;
+    while (ss_engine_pending(b.eng)) {
+        ss_time now = ss_engine_now(b.eng);
+        ss_time until = now + (ss_time)(xorshift(&b.rs) % 100000);
+        if (slices++ % 64 == 63)
+            until = SS_TIME_MAX;
+        ss_engine_run(b.eng, until);
+        if (ss_engine_now(b.eng) != until && until != SS_TIME_MAX)
+            b.bad++;
+        /* spot-check when(): exact for pending tags, -1 for the others */
+        uint64_t k = xorshift(&b.rs) % b.tags;
+        if (ss_engine_when(b.eng, b.id[k]) != (b.state[k] == 0 ? b.t[k] : -1))
+            b.bad++;
+    }
+    CHECK_EQ_U(b.bad, 0);
+    CHECK_EQ_U(b.tags, MAX);
+    /* every tag fired or was cancelled, never both */
+    uint64_t fired = 0, cancelled = 0;
+    for (uint64_t k = 0; k < b.tags; k++) {
+        fired += b.state[k] == 1;
+        cancelled += b.state[k] == 2;
+    }
+    CHECK_EQ_U(fired, b.fired);
+    CHECK_EQ_U(cancelled, b.cancels);
+    CHECK_EQ_U(fired + cancelled, MAX);
+    CHECK_EQ_U(ss_engine_fired(b.eng), b.fired);
+    /* each path ran many times: 2/16 of the ~380k handlers try to cancel,
+     * 2/16 to move, hitting a pending tag about half the time */
+    CHECK(b.cancels > 10000);
+    CHECK(b.reschedules > 10000);
+    ss_engine_free(b.eng);
+    free(b.id);
+    free(b.t);
+    free(b.tseq);
+    free(b.state);
+}
+
 static const struct tl_test tl_tests[] = {
     TL(t_time_from_s),
     TL(t_order_by_time),
@@ -853,6 +994,7 @@ static const struct tl_test tl_tests[] = {
     TL(t_stream_independence),
     TL(t_reschedule_storm),
     TL(t_differential),
+    TL(t_at_scale),
     {0}
 };
 
