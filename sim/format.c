@@ -25,14 +25,15 @@
  * cluster at a time, from no data cluster (refcount blocks, one per 2 GiB
  * of image, are left out: < 0.003 %).
  * ideal: 4 KiB grains, no metadata, size = grains * 4 KiB: exact arithmetic
- * for teaching.  Formats whose region_meta is 0 take region_shift 16: the
- * grain set then keeps one region bit per 2^16-grain block, the cheapest.
+ * for teaching.  Formats whose region_meta is 0 take region_shift 20: the
+ * grain set then counts regions per 2^16-grain block it allocates anyway,
+ * with nothing to do per write.
  */
 static const ss_format formats[] = {
     { "vmfsSparse", "-delta.vmdk", 512, 16 * MiB, 1, 2048, 4, 2 * MiB, 12, 16 * KiB, 1 * MiB },
-    { "seSparse", "-sesparse.vmdk", 4096, 1 * MiB, 1, 2048, 32 * KiB, 16 * MiB, 16, 0, 1 * MiB },
+    { "seSparse", "-sesparse.vmdk", 4096, 1 * MiB, 1, 2048, 32 * KiB, 16 * MiB, 20, 0, 1 * MiB },
     { "qcow2", ".qcow2", 64 * 1024, 64 * KiB, 0, 2 * 64 * KiB, 8, 512 * MiB, 13, 64 * KiB, 64 * KiB },
-    { "ideal", "-delta.vmdk", 4096, 4096, 0, 0, 0, 1, 16, 0, 4096 },
+    { "ideal", "-delta.vmdk", 4096, 4096, 0, 0, 0, 1, 20, 0, 4096 },
 };
 
 const ss_format *ss_format_find(const char *name)

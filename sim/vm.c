@@ -102,19 +102,34 @@ void ss_vm_sync(ss_sim *sim, ss_vm *vm, ss_time t)
     ss_datastore *ds = top->ds;
     int fast = !d->mirror && top->gs != NULL;
     unsigned gsh = d->grain_shift;
+    uint64_t limit = ds->capacity > d->margin ? ds->capacity - d->margin : 0;
     for (;;) {
         if (vm->qlen == 0) refill(vm);
-        int h = vm->qhead;
-        if (vm->uq[h] > u_target) break;
-        const ss_io *io = &vm->ioq[h];
-        if (vm->qlen > SS_PREFETCH) ss_disk_prefetch(d, vm->ioq[h + SS_PREFETCH].offset);
-        if (!io->is_read && fast && ds->used + d->margin + 2 * io->len <= ds->capacity) {
-            uint64_t g0 = io->offset >> gsh;
-            ss_file_add(sim, top, g0, ((io->offset + io->len - 1) >> gsh) - g0 + 1);
-        } else if (!io->is_read && ss_disk_write(sim, d, io->offset, io->len)) {
-            ss_time t_io = vm->t_anchor + ss_time_from_s((vm->uq[h] - vm->u_anchor) / vm->speed);
+        /* The queued I/Os, with the counters in locals (stored once). */
+        int h = vm->qhead, end = h + vm->qlen, k = h, full = 0;
+        uint64_t written = 0;
+        for (; k < end && vm->uq[k] <= u_target; k++) {
+            const ss_io *io = &vm->ioq[k];
+            if (k + SS_PREFETCH < end) ss_disk_prefetch(d, vm->ioq[k + SS_PREFETCH].offset);
+            if (io->is_read) continue;
+            if (fast && ds->used + 2 * io->len <= limit) {
+                uint64_t g0 = io->offset >> gsh;
+                ss_file_add(sim, top, g0, ((io->offset + io->len - 1) >> gsh) - g0 + 1);
+            } else if (ss_disk_write(sim, d, io->offset, io->len)) {
+                full = 1;
+                break;
+            }
+            written += io->len;
+        }
+        vm->bytes_written += written;
+        vm->ios += (uint64_t)(k - h);
+        vm->qhead = k;
+        vm->qlen = end - k;
+        if (full) {
+            /* The write at k stalls; it stays at the head of the queue. */
+            ss_time t_io = vm->t_anchor + ss_time_from_s((vm->uq[k] - vm->u_anchor) / vm->speed);
             if (t_io > t) t_io = t;
-            vm->u_anchor = vm->uq[h];
+            vm->u_anchor = vm->uq[k];
             vm->t_anchor = t_io;
             vm->speed = 0;
             stall(sim, vm, t_io);
@@ -122,10 +137,7 @@ void ss_vm_sync(ss_sim *sim, ss_vm *vm, ss_time t)
             if (vm->io.attached) ss_ds_detach(sim, &vm->io);
             return;
         }
-        if (!io->is_read) vm->bytes_written += io->len;
-        vm->ios++;
-        vm->qhead++;
-        vm->qlen--;
+        if (k < end) break;   /* the next I/O is after t */
     }
     vm->u_anchor = u_target;
     vm->t_anchor = t;
