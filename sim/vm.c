@@ -295,6 +295,20 @@ static int busy(ss_vm *vm, char *why, size_t n)
     return 0;
 }
 
+/* The guest stops (power off, suspend): its writes up to now are applied,
+ * a stalled write is dropped, its clock stands still. */
+static void stop_running(ss_sim *sim, ss_vm *vm, ss_power to, const char *kind)
+{
+    ss_time t = now_of(sim);
+    ss_vm_sync(sim, vm, t);
+    drop_stall(vm, t);
+    vm->power = to;
+    ss_gclock_freeze(&vm->clock, t);
+    emit_simple(sim, vm, kind);
+    ss_vm_start_io(sim, vm);
+    ss_sim_sample(sim);
+}
+
 int ss_vm_power_on(ss_sim *sim, ss_vm *vm, char *why, size_t n)
 {
     if (vm->power == SS_POWER_ON) { snprintf(why, n, "vm %s is already on", vm->name); return -1; }
@@ -317,18 +331,9 @@ int ss_vm_power_off(ss_sim *sim, ss_vm *vm, char *why, size_t n)
 {
     if (vm->power == SS_POWER_OFF) { snprintf(why, n, "vm %s is already off", vm->name); return -1; }
     if (busy(vm, why, n)) return -1;
-    ss_time t = now_of(sim);
-    ss_vm_sync(sim, vm, t);
-    if (vm->power == SS_POWER_SUSPENDED) {
-        /* Powering off a suspended VM discards its suspended state. */
-        release_vmss(sim, vm);
-    }
-    drop_stall(vm, t);
-    vm->power = SS_POWER_OFF;
-    ss_gclock_freeze(&vm->clock, t);
-    emit_simple(sim, vm, "power_off");
-    ss_vm_start_io(sim, vm);
-    ss_sim_sample(sim);
+    /* Powering off a suspended VM discards its suspended state. */
+    if (vm->power == SS_POWER_SUSPENDED) release_vmss(sim, vm);
+    stop_running(sim, vm, SS_POWER_OFF, "power_off");
     return 0;
 }
 
@@ -336,22 +341,16 @@ int ss_vm_suspend(ss_sim *sim, ss_vm *vm, char *why, size_t n)
 {
     if (vm->power != SS_POWER_ON) { snprintf(why, n, "vm %s is not on (it is %s)", vm->name, ss_power_name(vm->power)); return -1; }
     if (busy(vm, why, n)) return -1;
+    ss_vm_sync(sim, vm, now_of(sim));     /* the guest's writes come first */
     if (!ss_ds_fits(vm->ds, vm->memory)) {
         snprintf(why, n, "not enough space on datastore %s for the .vmss (%llu bytes)", vm->ds->name,
                  (unsigned long long)vm->memory);
         return -1;
     }
-    ss_time t = now_of(sim);
-    ss_vm_sync(sim, vm, t);
-    drop_stall(vm, t);
     char name[300];
     snprintf(name, sizeof name, "%s.vmss", vm->name);
     ss_file_new(sim, vm, NULL, SS_FILE_VMSS, name, NULL, vm->memory);
-    vm->power = SS_POWER_SUSPENDED;
-    ss_gclock_freeze(&vm->clock, t);
-    emit_simple(sim, vm, "suspend");
-    ss_vm_start_io(sim, vm);
-    ss_sim_sample(sim);
+    stop_running(sim, vm, SS_POWER_SUSPENDED, "suspend");
     return 0;
 }
 
