@@ -640,6 +640,29 @@ static void install_workload(vctx *c, ss_sim *sim, ss_vm *vm, int t, const char 
     ss_vm_seed(sim, vm);
 }
 
+static void *find_host_v(ss_sim *sim, const char *n) { return find_host(sim, n); }
+static void *find_ds_v(ss_sim *sim, const char *n) { return find_ds(sim, n); }
+
+/* A field naming a declared host or datastore: required unless exactly
+ * one is declared (then that one is meant). */
+static void *ref_field(vctx *c, const char *key, void *only, int just_one, void *(*find)(ss_sim *, const char *),
+                       ss_sim *sim)
+{
+    char buf[256], exp[96];
+    snprintf(exp, sizeof exp, "the name of a declared %s", key);
+    if (get_string(c, 1, "", key, buf, sizeof buf)) {
+        void *p = find(sim, buf);
+        if (!p) {
+            lua_getfield(c->L, 1, key);
+            verr(c, key, -1, exp, "declare it before the vm");
+        }
+        return p;
+    }
+    if (just_one) return only;
+    luaL_error(c->L, "%s %s: field %s is required (%s)", c->where, c->what, key, exp);
+    return NULL;
+}
+
 static int l_vm_body(lua_State *L)
 {
     ss_sim *sim = get_sim(L);
@@ -647,24 +670,8 @@ static int l_vm_body(lua_State *L)
     const char *name = decl_begin(L, &c, "vm", vm_fields, vm_exists);
     const char *what = c.what;
     char buf[256];
-    ss_host *host = NULL;
-    if (get_string(&c, 1, "", "host", buf, sizeof buf)) {
-        host = find_host(sim, buf);
-        if (!host) { lua_getfield(L, 1, "host"); verr(&c, "host", -1, "the name of a declared host", "declare it before the vm"); }
-    } else if (sim->hosts && !sim->hosts->next) {
-        host = sim->hosts;
-    } else {
-        return luaL_error(L, "%s %s: field host is required (the name of a declared host)", c.where, what);
-    }
-    ss_datastore *ds = NULL;
-    if (get_string(&c, 1, "", "datastore", buf, sizeof buf)) {
-        ds = find_ds(sim, buf);
-        if (!ds) { lua_getfield(L, 1, "datastore"); verr(&c, "datastore", -1, "the name of a declared datastore", ""); }
-    } else if (sim->dss && !sim->dss->next) {
-        ds = sim->dss;
-    } else {
-        return luaL_error(L, "%s %s: field datastore is required (the name of a declared datastore)", c.where, what);
-    }
+    ss_host *host = ref_field(&c, "host", sim->hosts, sim->hosts && !sim->hosts->next, find_host_v, sim);
+    ss_datastore *ds = ref_field(&c, "datastore", sim->dss, sim->dss && !sim->dss->next, find_ds_v, sim);
     /* Parse everything before allocating, so an error leaks nothing. */
     uint64_t memory = UINT64_C(4) << 30;
     get_size(&c, 1, "", "memory", &memory);
