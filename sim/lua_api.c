@@ -69,9 +69,9 @@ static int verr(vctx *c, const char *field, int idx, const char *expected, const
     char fb[200];
     found(c->L, idx, fb, sizeof fb);
     if (why && *why)
-        return luaL_error(c->L, "%s %s: field %s: expected %s, found %s (%s)", c->where, c->what, field, expected, fb,
+        return luaL_error(c->L, "%s: field %s: expected %s, found %s (%s)", c->what, field, expected, fb,
                           why);
-    return luaL_error(c->L, "%s %s: field %s: expected %s, found %s", c->where, c->what, field, expected, fb);
+    return luaL_error(c->L, "%s: field %s: expected %s, found %s", c->what, field, expected, fb);
 }
 
 /* Every key of the table at idx must be in `allowed`. */
@@ -89,7 +89,7 @@ static void check_fields(vctx *c, int idx, const char *prefix, const char *const
         }
         if (lua_type(L, -1) != LUA_TSTRING) {
             char fb[100];
-            luaL_error(L, "%s %s: %s%sexpected named fields (%s), found the key %s", c->where, c->what,
+            luaL_error(L, "%s: %s%sexpected named fields (%s), found the key %s", c->what,
                        prefix, *prefix ? ": " : "", list, found(L, -1, fb, sizeof fb));
         }
         const char *k = lua_tostring(L, -1);
@@ -97,7 +97,7 @@ static void check_fields(vctx *c, int idx, const char *prefix, const char *const
         for (const char *const *a = allowed; *a; a++)
             if (strcmp(*a, k) == 0) ok = 1;
         if (!ok)
-            luaL_error(L, "%s %s: unknown field %s%s%s (expected one of: %s)", c->where, c->what, prefix,
+            luaL_error(L, "%s: unknown field %s%s%s (expected one of: %s)", c->what, prefix,
                        *prefix ? "." : "", k, list);
     }
 }
@@ -300,9 +300,9 @@ static const char *decl_begin(lua_State *L, vctx *c, const char *kind, const cha
     char what[128];
     snprintf(what, sizeof what, "%s \"%s\"", kind, name);
     vctx_init(c, L, what);
-    if (!sim->loading) luaL_error(L, "%s %s: declarations must be at the top level", c->where, what);
-    if (!lua_istable(L, 1)) luaL_error(L, "%s %s: expected a table of fields", c->where, what);
-    if (exists(sim, name)) luaL_error(L, "%s %s is declared twice", c->where, what);
+    if (!sim->loading) luaL_error(L, "%s: declarations must be at the top level", what);
+    if (!lua_istable(L, 1)) luaL_error(L, "%s: expected a table of fields", what);
+    if (exists(sim, name)) luaL_error(L, "%s is declared twice", what);
     check_fields(c, 1, "", fields);
     return name;
 }
@@ -315,11 +315,11 @@ static int l_scenario(lua_State *L)
     ss_sim *sim = get_sim(L);
     vctx c;
     vctx_init(&c, L, "scenario");
-    if (!sim->loading) return luaL_error(L, "%s scenario{} must be at the top level of the script", c.where);
-    if (sim->declared_scenario) return luaL_error(L, "%s scenario{} is declared twice", c.where);
-    if (!lua_istable(L, 1)) return luaL_error(L, "%s scenario: expected a table, like scenario { name = \"x\", duration = \"7d\" }", c.where);
+    if (!sim->loading) return luaL_error(L, "scenario{} must be at the top level of the script");
+    if (sim->declared_scenario) return luaL_error(L, "scenario{} is declared twice");
+    if (!lua_istable(L, 1)) return luaL_error(L, "scenario: expected a table, like scenario { name = \"x\", duration = \"7d\" }");
     if (sim->dss || sim->hosts || sim->vms || sim->ncbs)
-        return luaL_error(L, "%s scenario{} must come before every other declaration and schedule", c.where);
+        return luaL_error(L, "scenario{} must come before every other declaration and schedule");
     check_fields(&c, 1, "", scenario_fields);
     char buf[256];
     if (get_string(&c, 1, "", "name", buf, sizeof buf)) { free(sim->name); sim->name = dupstr(buf); }
@@ -355,8 +355,7 @@ static int l_scenario(lua_State *L)
 static int decl_name(lua_State *L, const char *what, lua_CFunction body)
 {
     if (lua_type(L, 1) != LUA_TSTRING || lua_rawlen(L, 1) == 0) {
-        luaL_where(L, 1);
-        return luaL_error(L, "%s %s: expected a name, as in %s \"name\" { ... }", lua_tostring(L, -1), what, what);
+        return luaL_error(L, "%s: expected a name, as in %s \"name\" { ... }", what, what);
     }
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_pushvalue(L, 1);
@@ -376,7 +375,7 @@ static int l_datastore_body(lua_State *L)
     uint64_t cap = 0;
     double bw = 100.0 * 1048576;
     if (!get_size(&c, 1, "", "capacity", &cap))
-        return luaL_error(L, "%s %s: field capacity is required (a size like \"500GB\")", c.where, what);
+        return luaL_error(L, "%s: field capacity is required (a size like \"500GB\")", what);
     if (get_rate(&c, 1, "", "bandwidth", &bw) && bw <= 0) {
         lua_getfield(L, 1, "bandwidth");
         verr(&c, "bandwidth", -1, "a positive rate", "");
@@ -620,7 +619,7 @@ static void install_workload(vctx *c, ss_sim *sim, ss_vm *vm, int t, const char 
     parse_workload(c, t, prefix, &p, &disk, vm->ndisks);
     char why[256];
     ss_workload *wl = ss_workload_new(&p, vm->disks[disk].capacity, why, sizeof why);
-    if (!wl) luaL_error(c->L, "%s %s: field %s: %s", c->where, c->what, prefix, why);
+    if (!wl) luaL_error(c->L, "%s: field %s: %s", c->what, prefix, why);
     ss_workload_free(vm->wl);
     vm->wl = wl;
     vm->wl_disk = disk;
@@ -659,7 +658,7 @@ static void *ref_field(vctx *c, const char *key, void *only, int just_one, void 
         return p;
     }
     if (just_one) return only;
-    luaL_error(c->L, "%s %s: field %s is required (%s)", c->where, c->what, key, exp);
+    luaL_error(c->L, "%s: field %s is required (%s)", c->what, key, exp);
     return NULL;
 }
 
@@ -731,7 +730,7 @@ static int l_vm_body(lua_State *L)
     int has_disks = !lua_isnil(L, -1);
     lua_pop(L, 1);
     if (has_disk == has_disks)
-        return luaL_error(L, "%s %s: give exactly one of disk = {...} or disks = { {...}, ... }", c.where, what);
+        return luaL_error(L, "%s: give exactly one of disk = {...} or disks = { {...}, ... }", what);
     int nd = 1;
     if (has_disks) {
         get_table(&c, 1, "", "disks");
@@ -770,7 +769,7 @@ static int l_vm_body(lua_State *L)
         parse_workload(&c, lua_gettop(L), "workload", &wp, &wdisk, nd);
         char why[256];
         ss_workload *probe = ss_workload_new(&wp, tmp[wdisk].capacity, why, sizeof why);
-        if (!probe) return luaL_error(L, "%s %s: field workload: %s", c.where, what, why);
+        if (!probe) return luaL_error(L, "%s: field workload: %s", what, why);
         ss_workload_free(probe);
         lua_pop(L, 1);
         has_wl = 1;

@@ -66,6 +66,11 @@ static void t_bad_scenarios(void)
         CHECK_CONTAINS(err.msg, cases[i].where);
         CHECK_CONTAINS(err.msg, cases[i].field);
         CHECK_CONTAINS(err.msg, cases[i].more);
+        /* file:line once, at the start. */
+        const char *second = strstr(err.msg + 1, "bad.lua:");
+        CHECK(strncmp(err.msg, "bad.lua:", 8) == 0);
+        if (second) fprintf(stderr, "file:line twice: %s\n", err.msg);
+        CHECK(second == NULL);
     }
 }
 
