@@ -15,7 +15,7 @@
  *
  * Invariants (checked by tests):
  *   ds->used == sum of size over live files on ds
- *   a delta's size == ss_format_size(fmt, capacity, count(gs), regions(gs))
+ *   a delta's size == ss_format_filesize(fmt, capacity, count(gs), regions(gs))
  *   disk->top is a leaf of the file tree and is the file guest writes go to
  */
 #ifndef SNAPSIM_MODEL_H

@@ -425,6 +425,40 @@ int ss_sim_run(ss_sim *sim, const char *h5path, ss_error *err)
     return SS_OK;
 }
 
+int ss_sim_check(const ss_sim *sim, ss_error *err)
+{
+    for (const ss_datastore *ds = sim->dss; ds; ds = ds->next) {
+        uint64_t sum = 0;
+        for (const ss_vm *vm = sim->vms; vm; vm = vm->next)
+            for (const ss_file *f = vm->files; f; f = f->next)
+                if (f->ds == ds) sum += f->size;
+        if (sum != ds->used)
+            return ss_error_set(err, SS_ERR_USAGE, "datastore %s: used %llu but its files hold %llu", ds->name,
+                                (unsigned long long)ds->used, (unsigned long long)sum);
+    }
+    for (const ss_vm *vm = sim->vms; vm; vm = vm->next) {
+        for (const ss_file *f = vm->files; f; f = f->next) {
+            int children = 0;
+            for (const ss_file *g = vm->files; g; g = g->next)
+                if (g->parent == f) children++;
+            if (children != f->nchildren)
+                return ss_error_set(err, SS_ERR_USAGE, "%s: %d children counted, %d found", f->name, f->nchildren,
+                                    children);
+            if (f->disk && !f->thick) {
+                uint64_t want = ss_file_size_for(f, ss_gs_count(f->gs), ss_gs_regions(f->gs));
+                if (want != f->size)
+                    return ss_error_set(err, SS_ERR_USAGE, "%s: size %llu, formula %llu", f->name,
+                                        (unsigned long long)f->size, (unsigned long long)want);
+            }
+        }
+        for (int i = 0; i < vm->ndisks; i++)
+            if (vm->disks[i].top->nchildren != 0)
+                return ss_error_set(err, SS_ERR_USAGE, "vm %s disk %d: the top %s has children", vm->name, i + 1,
+                                    vm->disks[i].top->name);
+    }
+    return SS_OK;
+}
+
 /* Called from the Lua side when a callback raised an error. */
 void ss_sim_fail(ss_sim *sim, const char *msg)
 {

@@ -33,6 +33,12 @@ static inline ss_sim *st_run(const char *name, const char *src, const char *h5, 
         ss_sim_free(sim);
         return NULL;
     }
+    /* Every scenario test also checks the model's invariants at the end. */
+    ss_error inv;
+    if (ss_sim_check(sim, &inv) != SS_OK) {
+        fprintf(stderr, "%s: invariant broken: %s\n", name, inv.msg);
+        tl_failures++;
+    }
     return sim;
 }
 

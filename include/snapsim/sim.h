@@ -53,6 +53,11 @@ uint64_t ss_sim_seed(const ss_sim *sim);
 uint64_t ss_sim_events(const ss_sim *sim);
 uint64_t ss_sim_guest_ios(const ss_sim *sim);     /* guest I/Os simulated, all VMs */
 const char *ss_sim_name(const ss_sim *sim);
+/* Check the model's invariants (model.h): datastore use = the sum of its
+ * files, every delta's size = its format's formula, child counts, the top
+ * of each disk a leaf.  SS_OK, or SS_ERR_USAGE with the first violation. */
+int ss_sim_check(const ss_sim *sim, ss_error *err);
+
 /* The Lua state, for tests that query the model through the scenario API. */
 struct lua_State *ss_sim_lua(ss_sim *sim);
 
