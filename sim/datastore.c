@@ -92,27 +92,24 @@ static void reshare(ss_sim *sim, ss_datastore *ds)
     ss_activity **v = n <= 32 ? local : malloc((size_t)n * sizeof *v);
     if (!v) abort();
     int i = 0;
-    for (ss_activity *a = ds->acts; a; a = a->next) v[i++] = a;
-    /* stable order for equal demands: insertion order via qsort is not
-     * stable, but equal demands get equal rates, so order cannot matter. */
+    for (ss_activity *a = ds->acts; a; a = a->next) {
+        a->prev_rate = a->rate;
+        v[i++] = a;
+    }
+    /* qsort is not stable, but equal demands get equal rates, so the order
+     * among them cannot matter. */
     qsort(v, (size_t)n, sizeof *v, by_demand);
     double left = ds->bandwidth;
-    double *old = malloc((size_t)n * sizeof *old);
-    if (!old) abort();
     for (i = 0; i < n; i++) {
         double share = left / (n - i);
-        double r = v[i]->demand < share ? v[i]->demand : share;
-        old[i] = v[i]->rate;
-        v[i]->rate = r;
-        left -= r;
+        v[i]->rate = v[i]->demand < share ? v[i]->demand : share;
+        left -= v[i]->rate;
         if (left < 0) left = 0;
     }
-    /* Notify in list (attachment) order for determinism. */
-    for (ss_activity *a = ds->acts; a; a = a->next)
-        for (i = 0; i < n; i++)
-            if (v[i] == a && old[i] != a->rate && a->on_rate) a->on_rate(sim, a);
-    free(old);
     if (v != local) free(v);
+    /* Notify in list (attachment) order, for determinism. */
+    for (ss_activity *a = ds->acts; a; a = a->next)
+        if (a->prev_rate != a->rate && a->on_rate) a->on_rate(sim, a);
 }
 
 void ss_ds_attach(ss_sim *sim, ss_activity *a)

@@ -57,7 +57,7 @@ static const char *found(lua_State *L, int idx, char *buf, size_t n)
 {
     switch (lua_type(L, idx)) {
     case LUA_TSTRING: snprintf(buf, n, "\"%s\"", lua_tostring(L, idx)); break;
-    case LUA_TNUMBER: snprintf(buf, n, "%s", lua_tostring(L, idx)); lua_pop(L, 0); break;
+    case LUA_TNUMBER: snprintf(buf, n, "%s", lua_tostring(L, idx)); break;
     case LUA_TBOOLEAN: snprintf(buf, n, "%s", lua_toboolean(L, idx) ? "true" : "false"); break;
     default: snprintf(buf, n, "a %s", luaL_typename(L, idx)); break;
     }
@@ -738,13 +738,9 @@ static int l_vm_body(lua_State *L)
         lua_pop(L, 1);
         if (nd < 1 || nd > 64) { lua_getfield(L, 1, "disks"); verr(&c, "disks", -1, "a list of 1 to 64 disk tables", ""); }
     }
-    ss_disk *disks = calloc((size_t)nd, sizeof *disks);
-    if (!disks) return luaL_error(L, "out of memory");
-    /* The disks array must not leak if parse_disk raises: park it in a
-     * userdata-free way by parsing into a Lua-owned buffer. */
+    /* Parsed into a Lua-owned buffer, so nothing leaks if parse_disk raises. */
     ss_disk *tmp = lua_newuserdatauv(L, (size_t)nd * sizeof *tmp, 0);
     memset(tmp, 0, (size_t)nd * sizeof *tmp);
-    free(disks);
     if (has_disk) {
         get_table(&c, 1, "", "disk");
         parse_disk(&c, lua_gettop(L), "disk", &tmp[0]);

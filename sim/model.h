@@ -61,6 +61,7 @@ typedef struct ss_activity {
     struct ss_datastore *ds;
     double demand;
     double rate;
+    double prev_rate;         /* rate before the last resharing (datastore.c) */
     void (*on_rate)(ss_sim *sim, struct ss_activity *a);   /* rate changed */
     void *owner;
     struct ss_activity *next;
@@ -207,14 +208,11 @@ struct ss_vm {
     int stalled;                   /* waiting for space */
     ss_time stall_start;
     int stunned;
-    ss_time stun_start;
-    ss_event_id profile_ev;
     struct ss_wjob *wjobs;         /* write() calls with a rate, in progress */
 
     /* Guest clock. */
     ss_clock_cfg ccl;
     ss_gclock clock;
-    ss_event_id sync_ev;
 
     /* Statistics. */
     uint64_t bytes_written, ios;
@@ -249,13 +247,7 @@ void ss_sim_record_consolidation(ss_sim *sim, const ss_event *done, double t_sta
                                  const char *result);
 void ss_sim_record_step(ss_sim *sim, ss_vm *vm, double t0, double t1, const char *child,
                         const char *parent, int64_t bytes, int64_t growth, int stunned);
-void ss_sim_say(ss_sim *sim, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
 ss_vm *ss_sim_vms(ss_sim *sim);
-ss_datastore *ss_sim_datastores(ss_sim *sim);
 
 /* ---- datastore.c ---- */
 void ss_ds_charge(ss_sim *sim, ss_datastore *ds, int64_t delta);   /* used += delta; peak */

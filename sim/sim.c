@@ -4,7 +4,6 @@
  * and the closing summary.  Everything lives in the ss_sim; nothing is
  * global, so simulations can run side by side.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +15,6 @@
 
 ss_engine *ss_sim_engine(ss_sim *sim) { return sim->eng; }
 ss_vm *ss_sim_vms(ss_sim *sim) { return sim->vms; }
-ss_datastore *ss_sim_datastores(ss_sim *sim) { return sim->dss; }
 ss_time ss_sim_duration(const ss_sim *sim) { return sim->duration; }
 uint64_t ss_sim_seed(const ss_sim *sim) { return sim->seed; }
 uint64_t ss_sim_events(const ss_sim *sim) { return ss_engine_fired(sim->eng); }
@@ -33,14 +31,6 @@ void ss_sim_set_progress(ss_sim *sim, ss_progress_fn fn, void *ctx)
 {
     sim->progress = fn;
     sim->progress_ctx = ctx;
-}
-
-void ss_sim_say(ss_sim *sim, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(sim->outf, fmt, ap);
-    va_end(ap);
 }
 
 /* ---- output tables ---- */
@@ -143,9 +133,6 @@ void ss_sim_emit(ss_sim *sim, const ss_event *ev)
                             { .i = ev->bytes }, { .f = ev->value },    { .s = ev->detail } };
         ss_out_row(sim->out, sim->t_events, row);
     }
-    sim->nevents++;
-    if (strcmp(ev->kind, "vm_stalled") == 0) sim->nstalls++;
-    if (strcmp(ev->kind, "clock_step") == 0) sim->nclock_steps++;
     if (ss_lua_has_handler(sim, ev->kind)) {
         pending_ev *p = calloc(1, sizeof *p);
         if (!p) abort();

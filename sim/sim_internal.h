@@ -40,7 +40,7 @@ struct ss_sim {
     FILE *outf;               /* print() and the demo's words */
     char *path, *source, *name;
     uint64_t seed;
-    int seed_set, seed_forced, duration_forced;
+    int seed_forced, duration_forced;
     ss_time duration, sample_every, tick;
     int declared_scenario;
     int loading;              /* the script's top level is running */
@@ -60,8 +60,6 @@ struct ss_sim {
 
     ss_cons_summary *cons;
     int ncons;
-    uint64_t nevents;
-    int nstalls, nclock_steps;
 
     int failed;
     ss_error run_err;

@@ -88,7 +88,6 @@ void ss_vm_drop_ios(ss_vm *vm)
 /* Apply the guest's I/Os up to time t. */
 void ss_vm_sync(ss_sim *sim, ss_vm *vm, ss_time t)
 {
-    (void)sim;
     if (!vm->wl || vm->speed <= 0 || t <= vm->t_anchor) {
         if (t > vm->t_anchor && vm->speed <= 0) vm->t_anchor = t;
         return;
@@ -400,7 +399,6 @@ void ss_vm_stun(ss_sim *sim, ss_vm *vm, int on)
     if (on && !vm->stunned) {
         ss_vm_sync(sim, vm, t);
         vm->stunned = 1;
-        vm->stun_start = t;
         ss_gclock_stun_begin(&vm->clock, t);
         ss_vm_start_io(sim, vm);
     } else if (!on && vm->stunned) {
