@@ -1,5 +1,5 @@
 /*
- * main.c -- the snapsim command line (SPEC §4):
+ * main.c -- the snapsim command line (README.md, docs/language.md):
  *
  *   snapsim run SCENARIO.lua [-o OUT.h5] [--seed N] [--duration D] [--set k=v]... [-q]
  *   snapsim check SCENARIO.lua

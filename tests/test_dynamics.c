@@ -3,14 +3,14 @@
  * max-min fairly, merge times, the iterative helper and its convergence.
  * Closed forms are derived in the comments; MiB = 2^20 B, B = bandwidth.
  */
-#include "model.h"
+#include "model/vm.h"
 #include "simtest.h"
 
 /* The VM named `name` of a finished run (for statistics the scenario
  * language does not expose, such as throttled_s). */
 static ss_vm *vm_named(ss_sim *sim, const char *name)
 {
-    for (ss_vm *vm = ss_sim_vms(sim); vm; vm = vm->next)
+    for (ss_vm *vm = ss_sim_world(sim)->vms; vm; vm = vm->next)
         if (strcmp(vm->name, name) == 0) return vm;
     return NULL;
 }

@@ -1,5 +1,5 @@
 /*
- * clock.h -- host and guest clocks (SPEC 2.4, facts 4): a pure model with no
+ * clock.h -- host and guest clocks (docs/model.md): a pure model with no
  * engine dependence beyond ss_time.  The VM model drives it from its power
  * transitions (on/off, suspend/resume, revert, stun) and from a periodic
  * Tools-sync event; the clock itself schedules nothing.
@@ -35,7 +35,7 @@
 
 #include "snapsim/engine.h"
 
-/* Defaults (facts 4 and the table of defaults). */
+/* Defaults (docs/model.md gives their sources). */
 #define SS_TOOLS_SYNC_INTERVAL_S 60.0  /* open-vm-tools TIMESYNC_TIME */
 #define SS_TOOLS_MAX_LAG_S 1.0         /* periodic sync steps only if behind by more */
 #define SS_SKEW_LIMIT_S 300.0          /* Kerberos max skew (RFC 4120 / MIT default) */

@@ -1,5 +1,5 @@
 /*
- * format.h -- delta file formats as data (SPEC §2.1, facts §1).
+ * format.h -- delta file formats as data (docs/model.md).
  *
  * Every format is one row of parameters; file sizes come from one formula:
  *
@@ -9,7 +9,7 @@
  * with C the disk's capacity, A the grains held and T the regions (aligned
  * runs of 2^region_shift grains) holding at least one grain.  For vmfsSparse
  * this is exactly 2048 + 4*ceil(C/2 MiB) + 16 MiB*max(1, ceil((A*512 +
- * 16 KiB*T)/16 MiB)), which reproduces an ESX listing to the byte (facts §1:
+ * 16 KiB*T)/16 MiB)), which reproduces an ESX listing to the byte (docs/model.md:
  * a 100 GiB disk, deltas of 16,984,064 / 1,224,943,616 / 1,594,042,368 B).
  */
 #ifndef SNAPSIM_FORMAT_H

@@ -60,5 +60,7 @@ int ss_sim_check(const ss_sim *sim, ss_error *err);
 
 /* The Lua state, for tests that query the model through the scenario API. */
 struct lua_State *ss_sim_lua(ss_sim *sim);
+/* The simulated world (sim/model/world.h), for tests that read the model. */
+struct ss_world *ss_sim_world(ss_sim *sim);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * units.h -- sizes, durations and rates as scenarios write them (SPEC §3).
+ * units.h -- sizes, durations and rates as scenarios write them.
  *
  * Sizes: B KB MB GB TB and KiB MiB GiB TiB, all binary (1 GB = 2^30 B, as
  * VMware writes them); a number may have a fraction ("1.5 TiB") and a space
@@ -25,7 +25,7 @@
  * Units are case-sensitive so that no reader has to wonder whether "Mb" is
  * megabits or "M" months; a size unit that is only wrong in case gets the
  * hint `units are case-sensitive: did you mean "GB"?`.  There are no
- * shorthands ("G", "K") and no PB: the SPEC lists exactly these units.
+ * shorthands ("G", "K") and no PB: the language has exactly these units.
  * Duration terms may come in any order and repeat; they are summed.
  *
  * Arithmetic is exact: the integer and fraction digits are scaled

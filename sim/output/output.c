@@ -5,7 +5,7 @@
  * onto <path>; ss_out_abort and any failed commit unlink it instead, so a
  * reader never sees half a file.
  *
- * Determinism.  SPEC §5 wants the same rows to give the same bytes.  HDF5
+ * Determinism.  The same rows must give the same bytes (docs/output.md).  HDF5
  * stores an object's modification time in its header unless the object was
  * created with H5Pset_obj_track_times(plist, 0).  H5TBmake_table creates its
  * dataset with the default creation list (times tracked), and so does the

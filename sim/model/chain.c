@@ -1,12 +1,8 @@
 /*
  * chain.c -- a virtual disk's files: the base, the deltas above it, the
- * grains each holds, guest writes, taking a snapshot and reverting to one.
- *
- * The files of a disk form a tree through `parent` (the backing file).  A
- * snapshot records, per disk, the file that was the top when it was taken;
- * that file is frozen from then on (a new delta above it takes the writes).
- * Reverting discards the current top and starts a new delta above the
- * snapshot's file, so writing after a revert makes a branch.
+ * grains each holds and the guest writes that go to the top (chain.h).
+ * Taking a snapshot and reverting to one are snapshot.c's; merging files
+ * is the deletion's (delete.c, merge.c).
  *
  * Sizes: a thick base has the full capacity and never grows; a thin base
  * grows by the format's thin_block for each block first written; a delta's
@@ -16,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model.h"
+#include "model/chain.h"
 
 const char *ss_file_kind_name(ss_file_kind k)
 {
@@ -50,31 +46,30 @@ uint64_t ss_file_allocated(const ss_file *f)
     return ss_gs_count(f->gs) * f->disk->fmt->grain;
 }
 
-ss_file *ss_file_new(ss_sim *sim, ss_vm *vm, ss_disk *d, ss_file_kind kind, const char *name, ss_file *parent,
-                     uint64_t size)
+ss_file *ss_file_new(ss_world *w, ss_folder *dir, ss_disk *d, ss_file_kind kind, const char *name,
+                     ss_file *parent, uint64_t size)
 {
     ss_file *f = calloc(1, sizeof *f);
     if (!f) abort();
     f->name = dupstr(name);
     f->kind = kind;
-    f->vm = vm;
+    f->dir = dir;
     f->disk = d;
-    f->ds = vm->ds;
+    f->ds = dir->ds;
     f->parent = parent;
     if (parent) parent->nchildren++;
     f->size = size;
-    ss_file **pp = &vm->files;
+    ss_file **pp = &dir->files;
     while (*pp) pp = &(*pp)->next;
     *pp = f;
-    ss_ds_charge(sim, f->ds, (int64_t)size);
+    ss_ds_charge(w, f->ds, (int64_t)size);
     return f;
 }
 
 /* Remove a file: its space is freed, its parent loses a child. */
-void ss_file_release(ss_sim *sim, ss_file *f)
+void ss_file_release(ss_world *w, ss_file *f)
 {
-    ss_vm *vm = f->vm;
-    for (ss_file **pp = &vm->files; *pp; pp = &(*pp)->next)
+    for (ss_file **pp = &f->dir->files; *pp; pp = &(*pp)->next)
         if (*pp == f) { *pp = f->next; break; }
     if (f->parent) f->parent->nchildren--;
     uint64_t size = f->size;
@@ -82,7 +77,7 @@ void ss_file_release(ss_sim *sim, ss_file *f)
     ss_gs_free(f->gs);
     free(f->name);
     free(f);
-    ss_ds_charge(sim, ds, -(int64_t)size);
+    ss_ds_charge(w, ds, -(int64_t)size);
 }
 
 /* What a file's size depends on, in one number: for a delta the bytes of
@@ -94,7 +89,7 @@ static uint64_t file_need(const ss_file *f)
     return ss_gs_count(f->gs) * f->disk->fmt->grain + ss_gs_regions(f->gs) * f->disk->fmt->region_meta;
 }
 
-void ss_file_resize(ss_sim *sim, ss_file *f)
+void ss_file_resize(ss_world *w, ss_file *f)
 {
     if (!f->disk || f->thick) return;
     const ss_disk *d = f->disk;
@@ -106,34 +101,34 @@ void ss_file_resize(ss_sim *sim, ss_file *f)
     if (sz != f->size) {
         int64_t delta = (int64_t)sz - (int64_t)f->size;
         f->size = sz;
-        ss_ds_charge(sim, f->ds, delta);
+        ss_ds_charge(w, f->ds, delta);
     }
 }
 
 static void disk_file_name(const ss_disk *d, int number, char *buf, size_t n)
 {
     char stem[256];
-    if (d->index == 0) snprintf(stem, sizeof stem, "%s", d->vm->name);
-    else snprintf(stem, sizeof stem, "%s_%d", d->vm->name, d->index);
+    if (d->index == 0) snprintf(stem, sizeof stem, "%s", d->dir->name);
+    else snprintf(stem, sizeof stem, "%s_%d", d->dir->name, d->index);
     if (number == 0) snprintf(buf, n, "%s-flat.vmdk", stem);
     else snprintf(buf, n, "%s-%06d%s", stem, number, d->fmt->suffix);
 }
 
-ss_file *ss_chain_new_delta(ss_sim *sim, ss_disk *d, ss_file *parent, ss_file_kind kind)
+ss_file *ss_chain_new_delta(ss_world *w, ss_disk *d, ss_file *parent, ss_file_kind kind)
 {
     char name[300];
     disk_file_name(d, ++d->counter, name, sizeof name);
-    ss_file *f = ss_file_new(sim, d->vm, d, kind, name, parent, ss_format_empty_size(d->fmt, d->capacity));
+    ss_file *f = ss_file_new(w, d->dir, d, kind, name, parent, ss_format_empty_size(d->fmt, d->capacity));
     f->gs = ss_gs_new(d->fmt->region_shift);
     if (!f->gs) abort();
     f->cap_need = f->size - d->fixed;
     return f;
 }
 
-int ss_disk_init(ss_sim *sim, ss_vm *vm, ss_disk *d, int index)
+int ss_disk_init(ss_world *w, ss_folder *dir, ss_disk *d, int index)
 {
     char name[300];
-    d->vm = vm;
+    d->dir = dir;
     d->index = index;
     d->ngrains = d->capacity / d->fmt->grain + (d->capacity % d->fmt->grain != 0);
     d->grain_shift = (unsigned)__builtin_ctz(d->fmt->grain);   /* grains are powers of two */
@@ -142,7 +137,7 @@ int ss_disk_init(ss_sim *sim, ss_vm *vm, ss_disk *d, int index)
      * two regions' tables (or a thin block): twice that, for the mirror. */
     d->margin = 2 * (d->fmt->step + d->fmt->thin_block + 2 * d->fmt->region_meta);
     disk_file_name(d, 0, name, sizeof name);
-    d->base = ss_file_new(sim, vm, d, SS_FILE_FLAT, name, NULL, d->thin ? 0 : d->capacity);
+    d->base = ss_file_new(w, dir, d, SS_FILE_FLAT, name, NULL, d->thin ? 0 : d->capacity);
     if (d->thin) {
         d->base->gs = ss_gs_new(ss_format_thin_shift(d->fmt));
         if (!d->base->gs) abort();
@@ -177,12 +172,12 @@ static uint64_t bound_growth(const ss_file *f, uint64_t g0, uint64_t n)
     return sz > f->size ? sz - f->size : 0;
 }
 
-void ss_file_add(ss_sim *sim, ss_file *f, uint64_t g0, uint64_t n)
+void ss_file_add(ss_world *w, ss_file *f, uint64_t g0, uint64_t n)
 {
     if (f->thick) return;
     uint64_t added = ss_gs_add_range(f->gs, g0, n);
     if (added == UINT64_MAX) abort();
-    if (added && file_need(f) > f->cap_need) ss_file_resize(sim, f);
+    if (added && file_need(f) > f->cap_need) ss_file_resize(w, f);
 }
 
 /* Start loading the grain-set word a coming write will touch. */
@@ -191,7 +186,7 @@ void ss_disk_prefetch(const ss_disk *d, uint64_t offset)
     if (d->top->gs) ss_gs_prefetch(d->top->gs, offset >> d->grain_shift);
 }
 
-int ss_disk_write(ss_sim *sim, ss_disk *d, uint64_t offset, uint64_t len)
+int ss_disk_write(ss_world *w, ss_disk *d, uint64_t offset, uint64_t len)
 {
     uint64_t g0 = offset >> d->grain_shift;
     uint64_t n = ((offset + len - 1) >> d->grain_shift) - g0 + 1;
@@ -203,108 +198,19 @@ int ss_disk_write(ss_sim *sim, ss_disk *d, uint64_t offset, uint64_t len)
         uint64_t need = exact_growth(f, g0, n) + (m ? exact_growth(m, g0, n) : 0);
         if (need && !ss_ds_fits(ds, need)) return 1;
     }
-    ss_file_add(sim, f, g0, n);
-    if (m) ss_file_add(sim, m, g0, n);
+    ss_file_add(w, f, g0, n);
+    if (m) ss_file_add(w, m, g0, n);
     return 0;
 }
 
-ss_snapshot *ss_snapshot_find(ss_vm *vm, const char *name)
-{
-    for (ss_snapshot *s = vm->snaps; s; s = s->next)
-        if (strcmp(s->name, name) == 0) return s;
-    return NULL;
-}
 
-int ss_snapshot_take(ss_sim *sim, ss_vm *vm, const char *name, int memory, char *why, size_t n)
+void ss_folder_free(ss_folder *dir)
 {
-    uint64_t need = 0;
-    for (int i = 0; i < vm->ndisks; i++) need += ss_format_empty_size(vm->disks[i].fmt, vm->disks[i].capacity);
-    if (memory) need += vm->memory;
-    if (!ss_ds_fits(vm->ds, need)) {
-        snprintf(why, n, "not enough space on datastore %s: needs %llu bytes, %llu free", vm->ds->name,
-                 (unsigned long long)need, (unsigned long long)(vm->ds->capacity - vm->ds->used));
-        return -1;
+    while (dir->files) {
+        ss_file *f = dir->files;
+        dir->files = f->next;
+        ss_gs_free(f->gs);
+        free(f->name);
+        free(f);
     }
-    ss_snapshot *s = calloc(1, sizeof *s);
-    if (!s) abort();
-    s->name = dupstr(name);
-    s->parent = vm->cur;
-    s->memory = memory;
-    s->t = ss_engine_now(ss_sim_engine(sim));
-    s->guest_offset = ss_gclock_offset(&vm->clock, s->t);
-    s->files = calloc((size_t)vm->ndisks, sizeof *s->files);
-    if (!s->files) abort();
-    for (int i = 0; i < vm->ndisks; i++) {
-        ss_disk *d = &vm->disks[i];
-        s->files[i] = d->top;
-        d->top = ss_chain_new_delta(sim, d, d->top, SS_FILE_DELTA);
-    }
-    if (memory) {
-        char fname[300];
-        snprintf(fname, sizeof fname, "%s-Snapshot%d.vmsn", vm->name, ++vm->nsnaps);
-        s->vmsn = ss_file_new(sim, vm, NULL, SS_FILE_VMSN, fname, NULL, vm->memory);
-    } else {
-        ++vm->nsnaps;
-    }
-    ss_snapshot **pp = &vm->snaps;
-    while (*pp) pp = &(*pp)->next;
-    *pp = s;
-    vm->cur = s;
-    return 0;
-}
-
-static int file_referenced(const ss_vm *vm, const ss_file *f)
-{
-    for (const ss_snapshot *s = vm->snaps; s; s = s->next)
-        for (int i = 0; i < vm->ndisks; i++)
-            if (s->files[i] == f) return 1;
-    return 0;
-}
-
-/* Release f and then each ancestor that no longer serves anyone: no child,
- * no snapshot, not the top, not the base. */
-static void release_upward(ss_sim *sim, ss_vm *vm, ss_file *f)
-{
-    while (f) {
-        ss_file *p = f->parent;
-        ss_file_release(sim, f);
-        f = p;
-        if (!f || f->nchildren > 0 || f == f->disk->base || f == f->disk->top || file_referenced(vm, f)) break;
-    }
-}
-
-int ss_snapshot_revert(ss_sim *sim, ss_vm *vm, ss_snapshot *s, char *why, size_t n)
-{
-    uint64_t need = 0;
-    for (int i = 0; i < vm->ndisks; i++) need += ss_format_empty_size(vm->disks[i].fmt, vm->disks[i].capacity);
-    /* The current tops are discarded first, so their space counts as free. */
-    uint64_t freed = 0;
-    for (int i = 0; i < vm->ndisks; i++)
-        if (vm->disks[i].top != vm->disks[i].base && !file_referenced(vm, vm->disks[i].top))
-            freed += vm->disks[i].top->size;
-    if (!ss_ds_fits(vm->ds, need > freed ? need - freed : 0)) {
-        snprintf(why, n, "not enough space on datastore %s for the new delta", vm->ds->name);
-        return -1;
-    }
-    for (int i = 0; i < vm->ndisks; i++) {
-        ss_disk *d = &vm->disks[i];
-        ss_file *old = d->top;
-        d->top = ss_chain_new_delta(sim, d, s->files[i], SS_FILE_DELTA);
-        if (old != d->base && !file_referenced(vm, old)) release_upward(sim, vm, old);
-    }
-    vm->cur = s;
-    return 0;
-}
-
-/* Forget a snapshot record (its files are the caller's business). */
-void ss_snapshot_unlink(ss_vm *vm, ss_snapshot *s)
-{
-    for (ss_snapshot **pp = &vm->snaps; *pp; pp = &(*pp)->next)
-        if (*pp == s) { *pp = s->next; break; }
-    for (ss_snapshot *o = vm->snaps; o; o = o->next)
-        if (o->parent == s) o->parent = s->parent;
-    if (vm->cur == s) vm->cur = s->parent;
-    free(s->files);
-    free(s->name);
-    free(s);
 }

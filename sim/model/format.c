@@ -13,7 +13,7 @@
  * vmfsSparse (ESX 3.x-VMFS5 redo log): 512 B grains; a 4096-entry, 16 KiB
  * grain table per 2 MiB of guest data touched; a 4 B grain-directory entry
  * per 2 MiB of capacity; a 2048 B header; grows in 16 MiB steps from one
- * step (facts §1, "Numbers a simulator should use").
+ * step (docs/model.md gives the sources: an ESX listing reproduced to the byte).
  * seSparse (VMFS6 default): 4 KiB grains; grain tables of 4096 8-byte
  * entries (32 KiB, covering 16 MiB) are all preallocated at creation, so
  * they are fixed cost: 32 KiB per 16 MiB of capacity = 1/512.  The file

@@ -1,8 +1,8 @@
 /*
  * datastore.c -- a datastore's space and bandwidth.
  *
- * Space: `used` is the sum of the live files' sizes; a VM whose delta
- * cannot grow waits in `stalled` (FIFO) until space is freed.
+ * Space: `used` is the sum of the live files' sizes; whoever cannot grow a
+ * file waits in `waiting` (FIFO) and is called back when space is freed.
  *
  * Bandwidth: a fluid model.  Everything that does I/O on a datastore is an
  * activity with a demand (bytes/s; a merge's copy demands "as fast as it
@@ -17,18 +17,18 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "model.h"
+#include "model/datastore.h"
 
-void ss_ds_charge(ss_sim *sim, ss_datastore *ds, int64_t delta)
+void ss_ds_charge(ss_world *w, ss_datastore *ds, int64_t delta)
 {
     ds->used = (uint64_t)((int64_t)ds->used + delta);
     if (ds->used > ds->peak_used) {
         ds->peak_used = ds->used;
-        ds->t_peak = ss_engine_now(ss_sim_engine(sim));
+        ds->t_peak = ss_now(w);
     }
-    for (ss_watch *w = ds->watches; w; w = w->next)
-        if (ds->used > w->peak) w->peak = ds->used;
-    if (delta < 0) ss_ds_space_freed(sim, ds);
+    for (ss_watch *wa = ds->watches; wa; wa = wa->next)
+        if (ds->used > wa->peak) wa->peak = ds->used;
+    if (delta < 0) ss_ds_space_freed(w, ds);
 }
 
 int ss_ds_fits(const ss_datastore *ds, uint64_t bytes)
@@ -36,43 +36,43 @@ int ss_ds_fits(const ss_datastore *ds, uint64_t bytes)
     return ds->used <= ds->capacity && bytes <= ds->capacity - ds->used;
 }
 
-void ss_ds_wait(ss_datastore *ds, ss_vm *vm)
+void ss_ds_wait(ss_datastore *ds, ss_waiter *wt)
 {
-    if (ds->nstalled == ds->capstalled) {
-        int cap = ds->capstalled ? 2 * ds->capstalled : 4;
-        ss_vm **p = realloc(ds->stalled, (size_t)cap * sizeof *p);
+    if (ds->nwaiting == ds->capwaiting) {
+        int cap = ds->capwaiting ? 2 * ds->capwaiting : 4;
+        ss_waiter **p = realloc(ds->waiting, (size_t)cap * sizeof *p);
         if (!p) abort();
-        ds->stalled = p;
-        ds->capstalled = cap;
+        ds->waiting = p;
+        ds->capwaiting = cap;
     }
-    ds->stalled[ds->nstalled++] = vm;
+    ds->waiting[ds->nwaiting++] = wt;
 }
 
-void ss_ds_unwait(ss_datastore *ds, ss_vm *vm)
+void ss_ds_unwait(ss_datastore *ds, ss_waiter *wt)
 {
-    for (int i = 0; i < ds->nstalled; i++)
-        if (ds->stalled[i] == vm) {
-            for (int j = i + 1; j < ds->nstalled; j++) ds->stalled[j - 1] = ds->stalled[j];
-            ds->nstalled--;
+    for (int i = 0; i < ds->nwaiting; i++)
+        if (ds->waiting[i] == wt) {
+            for (int j = i + 1; j < ds->nwaiting; j++) ds->waiting[j - 1] = ds->waiting[j];
+            ds->nwaiting--;
             return;
         }
 }
 
-/* Wake stalled VMs in stall order; each retries its pending write and
- * re-queues itself if it still does not fit.  The queue is copied first
- * because resuming may stall again. */
-void ss_ds_space_freed(ss_sim *sim, ss_datastore *ds)
+/* Wake the waiters in wait order; each retries and waits again if it
+ * still does not fit.  The queue is copied first because a waiter may
+ * wait again. */
+void ss_ds_space_freed(ss_world *w, ss_datastore *ds)
 {
-    if (ds->nstalled == 0) return;
-    int n = ds->nstalled;
-    ss_vm *local[16];
-    ss_vm **q = n <= 16 ? local : malloc((size_t)n * sizeof *q);
+    if (ds->nwaiting == 0) return;
+    int n = ds->nwaiting;
+    ss_waiter *local[16];
+    ss_waiter **q = n <= 16 ? local : malloc((size_t)n * sizeof *q);
     if (!q) abort();
-    for (int i = 0; i < n; i++) q[i] = ds->stalled[i];
-    ds->nstalled = 0;
-    for (int i = 0; i < n; i++) ss_vm_resume_io(sim, q[i]);
+    for (int i = 0; i < n; i++) q[i] = ds->waiting[i];
+    ds->nwaiting = 0;
+    for (int i = 0; i < n; i++) q[i]->on_space(w, q[i]);
     if (q != local) free(q);
-    if (ds->nstalled == 0) ds->full = 0;
+    if (ds->nwaiting == 0) ds->full = 0;
 }
 
 /* Water-filling: sort by demand, give each the smaller of its demand and
@@ -83,7 +83,7 @@ static int by_demand(const void *a, const void *b)
     return (x->demand > y->demand) - (x->demand < y->demand);
 }
 
-static void reshare(ss_sim *sim, ss_datastore *ds)
+static void reshare(ss_world *w, ss_datastore *ds)
 {
     int n = 0;
     for (ss_activity *a = ds->acts; a; a = a->next) n++;
@@ -109,10 +109,10 @@ static void reshare(ss_sim *sim, ss_datastore *ds)
     if (v != local) free(v);
     /* Notify in list (attachment) order, for determinism. */
     for (ss_activity *a = ds->acts; a; a = a->next)
-        if (a->prev_rate != a->rate && a->on_rate) a->on_rate(sim, a);
+        if (a->prev_rate != a->rate && a->on_rate) a->on_rate(w, a);
 }
 
-void ss_ds_attach(ss_sim *sim, ss_activity *a)
+void ss_ds_attach(ss_world *w, ss_activity *a)
 {
     if (a->attached) return;
     a->next = NULL;
@@ -121,42 +121,42 @@ void ss_ds_attach(ss_sim *sim, ss_activity *a)
     *pp = a;
     a->attached = 1;
     a->rate = 0;
-    reshare(sim, a->ds);
+    reshare(w, a->ds);
 }
 
-void ss_ds_detach(ss_sim *sim, ss_activity *a)
+void ss_ds_detach(ss_world *w, ss_activity *a)
 {
     if (!a->attached) return;
     for (ss_activity **pp = &a->ds->acts; *pp; pp = &(*pp)->next)
         if (*pp == a) { *pp = a->next; break; }
     a->attached = 0;
     a->rate = 0;
-    reshare(sim, a->ds);
+    reshare(w, a->ds);
 }
 
-void ss_ds_set_demand(ss_sim *sim, ss_activity *a, double demand)
+void ss_ds_set_demand(ss_world *w, ss_activity *a, double demand)
 {
     if (a->demand == demand) return;
     a->demand = demand;
-    if (a->attached) reshare(sim, a->ds);
+    if (a->attached) reshare(w, a->ds);
 }
 
-void ss_ds_watch(ss_datastore *ds, ss_watch *w)
+void ss_ds_watch(ss_datastore *ds, ss_watch *wa)
 {
-    w->peak = ds->used;
-    w->next = ds->watches;
-    ds->watches = w;
+    wa->peak = ds->used;
+    wa->next = ds->watches;
+    ds->watches = wa;
 }
 
-void ss_ds_unwatch(ss_datastore *ds, ss_watch *w)
+void ss_ds_unwatch(ss_datastore *ds, ss_watch *wa)
 {
     for (ss_watch **pp = &ds->watches; *pp; pp = &(*pp)->next)
-        if (*pp == w) { *pp = w->next; return; }
+        if (*pp == wa) { *pp = wa->next; return; }
 }
 
 void ss_ds_free(ss_datastore *ds)
 {
     free(ds->name);
-    free(ds->stalled);
+    free(ds->waiting);
     free(ds);
 }

@@ -14,7 +14,7 @@
  * only if the error is greater than one second"), otherwise TimeSyncSlewTime
  * corrects TIMESYNC_PERCENT_CORRECTION = 50 % of the error over the next
  * period; a step resets the slew to nominal.  Older Tools (ESX 3.x era)
- * could not pull a fast clock back (facts 4): sync_backward = false.
+ * could not pull a fast clock back (docs/model.md): sync_backward = false.
  */
 #include <math.h>
 
@@ -187,7 +187,7 @@ int ss_gclock_stun_end(ss_gclock *gc, ss_time t, int catch_up)
     t = now(gc, t);
     double o = offset_on_line(gc, t);
     if (catch_up) {
-        /* The backlog of timer interrupts is delivered (facts 4, "Lost
+        /* The backlog of timer interrupts is delivered (VMware's timekeeping white paper, "Lost
          * ticks"): the guest gets back the whole stun, s, plus what its
          * drift and slew would have added over it.  Measured from the
          * current line, so a step taken during the stun is kept. */

@@ -1,12 +1,12 @@
 /*
- * strategy.c -- the deletion (consolidation) strategy presets of SPEC §2.2,
+ * strategy.c -- the deletion (consolidation) strategy presets,
  * as a table: the order of Delete All's merges, when files are released,
  * and how the delta a running guest writes to is merged.  Sources in
- * docs/model.md (facts §2, §3).
+ * docs/model.md.
  */
 #include <string.h>
 
-#include "model.h"
+#include "model/strategy.h"
 
 static const ss_strategy strategies[] = {
     /* ESX 3.x / ESX 4.0 U1 and older: farthest snapshot into its parent,

@@ -1,0 +1,64 @@
+/*
+ * binding.h -- what the files of the scenario binding share (script.h
+ * lists them): the script's state and the registration of its functions.
+ */
+#ifndef SNAPSIM_LUA_BINDING_H
+#define SNAPSIM_LUA_BINDING_H
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "lua/fields.h"
+#include "lua/script.h"
+#include "model/vm.h"
+
+/* A scheduled Lua callback: at/after (period 0) or every. */
+typedef struct ss_callback {
+    int ref;                  /* registry reference of the function */
+    ss_time period, stop;     /* every(): period and last allowed time */
+} ss_callback;
+
+struct pending_ev;
+
+struct ss_script {
+    lua_State *L;
+    ss_world *w;
+    ss_scenario *sc;
+    ss_script_hooks hooks;
+    FILE *outf;               /* print() */
+    int loading;              /* the top level is running */
+    ss_callback *cbs;
+    int ncbs;
+    struct pending_ev *pending;   /* events waiting for their on() handlers */
+    int failed;
+    ss_error err;
+};
+
+#define SS_HANDLERS_KEY "snapsim.handlers"
+
+/* The script of a registered function (its first upvalue). */
+static inline ss_script *ss_script_of(lua_State *L)
+{
+    return (ss_script *)lua_touserdata(L, lua_upvalueindex(1));
+}
+
+/* Each file's functions, registered as globals by sandbox.c. */
+extern const luaL_Reg ss_lua_declare[], ss_lua_schedule[], ss_lua_actions[], ss_lua_queries[];
+
+/* call.c: call the function below nargs arguments on the stack, with
+ * file:line added to errors; an error stops the run.  ss_lua_msgh is the
+ * message handler that adds file:line. */
+void ss_lua_call(ss_script *s, int nargs);
+int ss_lua_msgh(lua_State *L);
+/* schedule.c */
+int ss_lua_has_handler(ss_script *s, const char *kind);
+void ss_lua_free_pending(ss_script *s);
+/* declare.c: parse and validate a workload table at t (vm{} and
+ * set_workload()) for the VM `vm` with these disks: fills p, the disk
+ * written and the stream name; raises on error, allocates nothing. */
+void ss_lua_workload(vctx *c, int t, const char *prefix, const char *vm, const ss_disk *disks, int ndisks,
+                     ss_workload_params *p, int *disk, char *stream, size_t n);
+/* The VM named by argument idx of an action or query (raises if unknown). */
+ss_vm *ss_lua_arg_vm(lua_State *L, ss_script *s, int idx, const char *fn);
+
+#endif

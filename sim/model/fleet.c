@@ -1,0 +1,142 @@
+/*
+ * fleet.c -- everything a scenario declared, as a whole (fleet.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/job.h"
+#include "model/fleet.h"
+#include "model/guest_io.h"
+#include "model/power.h"
+#include "model/snapshot.h"
+#include "model/write.h"
+
+ss_world *ss_fleet_new(uint64_t seed)
+{
+    ss_world *w = calloc(1, sizeof *w);
+    if (!w) return NULL;
+    w->eng = ss_engine_new(seed);
+    if (!w->eng) {
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+void ss_fleet_free(ss_world *w)
+{
+    if (!w) return;
+    while (w->vms) {
+        ss_vm *vm = w->vms;
+        w->vms = vm->next;
+        while (vm->snaps) ss_snapshot_unlink(vm, vm->snaps);
+        ss_job_free(vm->job);
+        ss_vm_free_writes(vm);
+        ss_vm_free(vm);
+    }
+    while (w->hosts) {
+        ss_host *h = w->hosts;
+        w->hosts = h->next;
+        ss_host_free(h);
+    }
+    while (w->dss) {
+        ss_datastore *d = w->dss;
+        w->dss = d->next;
+        ss_ds_free(d);
+    }
+    ss_engine_free(w->eng);
+    free(w);
+}
+
+ss_datastore *ss_fleet_ds(const ss_world *w, const char *name)
+{
+    for (ss_datastore *d = w->dss; d; d = d->next)
+        if (strcmp(d->name, name) == 0) return d;
+    return NULL;
+}
+
+ss_host *ss_fleet_host(const ss_world *w, const char *name)
+{
+    for (ss_host *h = w->hosts; h; h = h->next)
+        if (strcmp(h->name, name) == 0) return h;
+    return NULL;
+}
+
+ss_vm *ss_fleet_vm(const ss_world *w, const char *name)
+{
+    for (ss_vm *v = w->vms; v; v = v->next)
+        if (strcmp(v->name, name) == 0) return v;
+    return NULL;
+}
+
+void ss_fleet_sync(ss_world *w)
+{
+    ss_time t = ss_now(w);
+    for (ss_vm *vm = w->vms; vm; vm = vm->next) ss_vm_sync(w, vm, t);
+}
+
+/* The tick applies every VM's writes so far: stalls are seen within a tick
+ * of when they happen (their times are exact). */
+static void tick_fire(ss_engine *eng, void *ctx, uint64_t arg)
+{
+    ss_world *w = ctx;
+    ss_fleet_sync(w);
+    ss_time next = ss_engine_now(eng) + (ss_time)arg;
+    if (next < w->duration) ss_engine_at(eng, next, tick_fire, w, arg);
+}
+
+void ss_fleet_start(ss_world *w)
+{
+    for (ss_vm *vm = w->vms; vm; vm = vm->next) ss_vm_start(w, vm);
+}
+
+void ss_fleet_start_tick(ss_world *w, ss_time tick)
+{
+    if (tick > 0) ss_engine_at(w->eng, tick, tick_fire, w, (uint64_t)tick);
+}
+
+void ss_fleet_finish(ss_world *w)
+{
+    for (ss_vm *vm = w->vms; vm; vm = vm->next) ss_job_report_unfinished(w, vm);
+}
+
+int ss_fleet_check(const ss_world *w, char *why, size_t n)
+{
+    for (const ss_datastore *ds = w->dss; ds; ds = ds->next) {
+        uint64_t sum = 0;
+        for (const ss_vm *vm = w->vms; vm; vm = vm->next)
+            for (const ss_file *f = vm->dir.files; f; f = f->next)
+                if (f->ds == ds) sum += f->size;
+        if (sum != ds->used) {
+            snprintf(why, n, "datastore %s: used %llu but its files hold %llu", ds->name,
+                     (unsigned long long)ds->used, (unsigned long long)sum);
+            return -1;
+        }
+    }
+    for (const ss_vm *vm = w->vms; vm; vm = vm->next) {
+        for (const ss_file *f = vm->dir.files; f; f = f->next) {
+            int children = 0;
+            for (const ss_file *g = vm->dir.files; g; g = g->next)
+                if (g->parent == f) children++;
+            if (children != f->nchildren) {
+                snprintf(why, n, "%s: %d children counted, %d found", f->name, f->nchildren, children);
+                return -1;
+            }
+            if (f->disk && !f->thick) {
+                uint64_t want = ss_file_size_for(f, ss_gs_count(f->gs), ss_gs_regions(f->gs));
+                if (want != f->size) {
+                    snprintf(why, n, "%s: size %llu, formula %llu", f->name, (unsigned long long)f->size,
+                             (unsigned long long)want);
+                    return -1;
+                }
+            }
+        }
+        for (int i = 0; i < vm->ndisks; i++)
+            if (vm->disks[i].top->nchildren != 0) {
+                snprintf(why, n, "vm %s disk %d: the top %s has children", vm->name, i + 1, vm->disks[i].top->name);
+                return -1;
+            }
+    }
+    return 0;
+}

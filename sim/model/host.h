@@ -1,0 +1,21 @@
+/*
+ * host.h -- an ESX host (host.c): its clock, against which guests resync.
+ */
+#ifndef SNAPSIM_MODEL_HOST_H
+#define SNAPSIM_MODEL_HOST_H
+
+#include "model/world.h"
+#include "snapsim/clock.h"
+
+typedef struct ss_host {
+    char *name;
+    ss_hclock clock;
+    struct ss_host *next;
+} ss_host;
+
+/* A host called name whose clock is offset0_s off and drifts drift_ppm
+ * (exact under NTP); NULL when out of memory. */
+ss_host *ss_host_new(const char *name, double offset0_s, double drift_ppm, int ntp);
+void ss_host_free(ss_host *h);
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * job.c -- a deletion's job record (job.h): the files it releases at the
+ * end, its end (consolidation_done or _failed and its /consolidations row)
+ * and the row of a job the run's end interrupted.
+ */
+#include <stdlib.h>
+
+#include "model/job.h"
+#include "model/power.h"
+
+void ss_job_free(ss_job *j)
+{
+    if (!j) return;
+    free(j->plan);
+    free(j->release);
+    free(j->helper);
+    free(j->iter);
+    free(j->label);
+    free(j);
+}
+
+void ss_job_release_later(ss_job *j, ss_file *f)
+{
+    for (int i = 0; i < j->nrelease; i++)
+        if (j->release[i] == f) return;
+    ss_file **p = realloc(j->release, (size_t)(j->nrelease + 1) * sizeof *p);
+    if (!p) abort();
+    j->release = p;
+    j->release[j->nrelease++] = f;
+}
+
+int ss_job_is_active(const ss_job *j, const ss_file *f)
+{
+    return j->vm->power == SS_POWER_ON && f->disk && f == f->disk->top;
+}
+
+/* ---- the job ---- */
+
+void ss_job_finish(ss_job *j, const char *result, const char *reason)
+{
+    ss_world *w = j->w;
+    ss_vm *vm = j->vm;
+    ss_time t = ss_now(w);
+    for (int i = 0; i < j->nrelease; i++) {
+        ss_file *f = j->release[i];
+        /* A released file's children have been moved; it may still be
+         * someone's parent only through a file also being released. */
+        ss_file_release(w, f);
+    }
+    j->nrelease = 0;
+    ss_ds_unwatch(vm->ds, &j->watch);
+    ss_event ev = { .t = ss_time_to_s(t), .kind = reason ? "consolidation_failed" : "consolidation_done",
+                    .vm = vm->name, .host = vm->host->name, .datastore = vm->ds->name, .snapshot = j->label,
+                    .bytes = (int64_t)j->bytes_copied, .value = ss_time_to_s(t - j->t_start),
+                    .detail = reason ? reason : j->note ? j->note : "", .strategy = j->st->name,
+                    .bytes_copied = (int64_t)j->bytes_copied,
+                    .peak_extra_bytes = (int64_t)(j->watch.peak - j->used_before),
+                    .worst_case_bytes = (int64_t)j->worst_case, .duration = ss_time_to_s(t - j->t_start),
+                    .stun_time = j->stun_s, .iterations = j->iterations, .merges = j->merges };
+    ss_emit(w, &ev);
+    ss_emit_consolidation(w, &ev, ss_time_to_s(j->t_start), vm->ds->name, result);
+    ss_changed(w);
+    vm->job = NULL;
+    ss_job_free(j);
+}
+
+/* The run ended during the job: its row says so (no event: nothing happened). */
+void ss_job_report_unfinished(ss_world *w, ss_vm *vm)
+{
+    ss_job *j = vm->job;
+    if (!j) return;
+    ss_time t = ss_now(w);
+    ss_event ev = { .t = ss_time_to_s(t), .kind = "consolidation_done", .vm = vm->name, .host = vm->host->name,
+                    .datastore = vm->ds->name, .snapshot = j->label, .detail = "the run ended during the deletion",
+                    .strategy = j->st->name, .bytes_copied = (int64_t)j->bytes_copied,
+                    .peak_extra_bytes = (int64_t)(j->watch.peak - j->used_before),
+                    .worst_case_bytes = (int64_t)j->worst_case, .duration = ss_time_to_s(t - j->t_start),
+                    .stun_time = j->stun_s, .iterations = j->iterations, .merges = j->merges };
+    ss_emit_consolidation(w, &ev, ss_time_to_s(j->t_start), vm->ds->name, "unfinished");
+}
+
+void ss_job_fail(ss_job *j, const char *reason)
+{
+    if (j->vm->stunned) ss_vm_stun(j->w, j->vm, 0);
+    ss_job_finish(j, "failed", reason);
+}
+

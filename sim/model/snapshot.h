@@ -1,0 +1,41 @@
+/*
+ * snapshot.h -- a VM's snapshot tree (snapshot.c): taking a snapshot,
+ * reverting to one, and the records deletions remove.
+ *
+ * A snapshot records, per disk, the file that was the top when it was
+ * taken; that file is frozen from then on (a new delta above it takes the
+ * writes).  Reverting discards the current top and starts a new delta
+ * above the snapshot's file, so writing after a revert makes a branch.
+ * `vm->cur` is the snapshot "you are here" hangs from; the current branch
+ * is cur and its ancestors.
+ */
+#ifndef SNAPSIM_MODEL_SNAPSHOT_H
+#define SNAPSIM_MODEL_SNAPSHOT_H
+
+#include <stddef.h>
+
+#include "model/vm.h"
+
+typedef struct ss_snapshot {
+    char *name;
+    struct ss_snapshot *parent;
+    ss_file **files;          /* per disk: the frozen file holding the disk as it was */
+    ss_file *vmsn;
+    int memory;               /* memory snapshot: revert resumes the VM */
+    double guest_offset;      /* guest clock offset at the snapshot moment */
+    ss_time t;
+    struct ss_snapshot *next; /* the VM's snapshots, in creation order */
+} ss_snapshot;
+
+/* snapshot(vm, name, {memory=}): 0 taken (snapshot_created), 1 failed for
+ * want of space (snapshot_failed, why says so), -1 impossible now (why
+ * says why: a suspended VM, a name taken, a deletion running, ...). */
+int ss_vm_snapshot(ss_world *w, ss_vm *vm, const char *name, int memory, char *why, size_t n);
+/* revert(vm, name): 0 done (a revert event), -1 impossible (why). */
+int ss_vm_revert(ss_world *w, ss_vm *vm, const char *name, char *why, size_t n);
+
+ss_snapshot *ss_snapshot_find(ss_vm *vm, const char *name);
+/* Forget a snapshot record (its files are the caller's business). */
+void ss_snapshot_unlink(ss_vm *vm, ss_snapshot *s);
+
+#endif

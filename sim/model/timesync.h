@@ -1,0 +1,15 @@
+/*
+ * timesync.h -- a VM's guest clock against its host's (timesync.c).
+ */
+#ifndef SNAPSIM_MODEL_TIMESYNC_H
+#define SNAPSIM_MODEL_TIMESYNC_H
+
+#include "model/vm.h"
+
+void ss_vm_clock_start(ss_world *w, ss_vm *vm);
+/* A one-off resync to the host's clock (a clock_step event). */
+void ss_vm_resync(ss_world *w, ss_vm *vm, ss_clk_cause cause);
+/* One periodic VMware Tools sync. */
+void ss_vm_tools_tick(ss_world *w, ss_vm *vm);
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * vm.c -- a VM's creation and teardown (vm.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/vm.h"
+
+const char *ss_power_name(ss_power p)
+{
+    static const char *const names[] = { "off", "on", "suspended" };
+    return names[p];
+}
+
+ss_vm *ss_vm_new(ss_world *w, const char *name, ss_host *h, ss_datastore *ds, int ndisks)
+{
+    ss_vm *vm = calloc(1, sizeof *vm);
+    if (!vm) return NULL;
+    size_t n = strlen(name) + 1;
+    vm->name = malloc(n);
+    vm->disks = calloc((size_t)ndisks, sizeof *vm->disks);
+    if (!vm->name || !vm->disks) {
+        free(vm->name);
+        free(vm->disks);
+        free(vm);
+        return NULL;
+    }
+    memcpy(vm->name, name, n);
+    vm->w = w;
+    vm->host = h;
+    vm->ds = ds;
+    vm->dir.name = vm->name;
+    vm->dir.ds = ds;
+    vm->ndisks = ndisks;
+    vm->throttle = 1;
+    vm->space.owner = vm;
+    return vm;
+}
+
+void ss_vm_free(ss_vm *vm)
+{
+    if (!vm) return;
+    ss_folder_free(&vm->dir);
+    ss_workload_free(vm->wl);
+    if (vm->rng) gsl_rng_free(vm->rng);
+    free(vm->stream);
+    free(vm->disks);
+    free(vm->name);
+    free(vm);
+}
+

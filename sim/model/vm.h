@@ -1,0 +1,117 @@
+/*
+ * vm.h -- a virtual machine: its disks and folder, power state, guest
+ * workload and guest clock (vm.c: creation and teardown).  What a VM does
+ * is in the files above it:
+ *
+ *   guest_io.c   the guest workload's timing and the write path: writes
+ *                applied lazily in order, throttling by the datastore's
+ *                bandwidth, stalls when the datastore is full
+ *   write.c      write(): explicit guest writes, at once or at a rate
+ *   timesync.c   the guest clock: one-off resyncs (boot, resume, revert)
+ *                and VMware Tools' periodic sync
+ *   power.c      power states (on, off, suspend, resume, the state a revert
+ *                leaves), stuns, the start of the run
+ *
+ * The VM knows its snapshots and its running deletion only as pointers
+ * (snapshot.c and delete.c, above it, manage them).
+ */
+#ifndef SNAPSIM_MODEL_VM_H
+#define SNAPSIM_MODEL_VM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <gsl/gsl_rng.h>
+
+#include "model/chain.h"
+#include "model/datastore.h"
+#include "model/host.h"
+#include "model/strategy.h"
+#include "model/world.h"
+#include "snapsim/clock.h"
+#include "snapsim/workload.h"
+
+typedef enum { SS_POWER_OFF, SS_POWER_ON, SS_POWER_SUSPENDED } ss_power;
+const char *ss_power_name(ss_power p);
+
+typedef struct ss_clock_cfg {
+    double drift_ppm;
+    int tools_sync;
+    ss_time sync_interval;
+    int sync_backward;
+    int catch_up;
+    int resync_boot, resync_resume, resync_revert;
+    double skew_limit;
+} ss_clock_cfg;
+
+typedef struct ss_consolidation_cfg {
+    int max_iterations;
+    double max_consolidate_time;   /* s */
+    int force_sync;
+    double switchover_stun;        /* s, mirror's stun at the switch-over */
+} ss_consolidation_cfg;
+
+struct ss_snapshot;
+struct ss_job;
+
+typedef struct ss_vm {
+    char *name;
+    ss_world *w;
+    ss_host *host;
+    ss_datastore *ds;
+    ss_folder dir;                 /* its files on ds */
+    uint64_t memory;
+    ss_power power;
+    ss_disk *disks;
+    int ndisks;
+    struct ss_snapshot *snaps, *cur;   /* all snapshots; the parent of "you are here" */
+    int nsnaps;
+    const ss_strategy *strategy;
+    ss_consolidation_cfg ccfg;
+    struct ss_job *job;            /* the deletion running, if any */
+
+    /* Guest workload.  Operational time u advances at `speed` I/Os per
+     * second since (t_anchor, u_anchor).  I/Os are drawn ahead into a small
+     * queue (ioq[qhead .. qhead+qlen), each at operational time uq[]) so the
+     * grain-set words of the next ones can be prefetched while one is
+     * applied; u_next is the operational time of the last I/O drawn.  The
+     * draws are the same, in the same order, as one at a time. */
+    ss_workload *wl;
+    int wl_disk;
+    gsl_rng *rng;                  /* the workload's own generator */
+    char *stream;                  /* its stream name, for the seed */
+    ss_time t_anchor;
+    double u_anchor, u_next, speed;
+#define SS_IOQ 32
+    ss_io ioq[SS_IOQ];
+    double uq[SS_IOQ];
+    int qhead, qlen;
+    double throttle;               /* share of demand granted, (0, 1] */
+    double denied;                 /* bytes/s of I/O demanded but not granted */
+    ss_activity io;                /* the workload's bandwidth activity */
+    ss_waiter space;               /* waiting for space while stalled */
+    int stalled;                   /* waiting for space */
+    ss_time stall_start;
+    int stunned;
+    struct ss_wjob *wjobs;         /* write() calls with a rate, in progress */
+
+    /* Guest clock. */
+    ss_clock_cfg ccl;
+    ss_gclock clock;
+
+    /* Statistics. */
+    uint64_t bytes_written, ios;
+    int stalls;
+    double stall_s, throttled_s, throttled_bytes;
+    ss_time throttle_since;
+    struct ss_vm *next;
+} ss_vm;
+
+/* A VM called name on host h, its folder on ds; disks, workload and
+ * settings are filled in by the caller.  NULL when out of memory. */
+ss_vm *ss_vm_new(ss_world *w, const char *name, ss_host *h, ss_datastore *ds, int ndisks);
+/* Frees the VM and its files (its snapshots, deletion and write() jobs
+ * are freed first by their modules: see fleet.c). */
+void ss_vm_free(ss_vm *vm);
+
+#endif
