@@ -28,7 +28,7 @@ LAYERS = {"engine": 0, "model": 1, "lua": 2, "output": 2, "run": 3, "main": 4}
 MODEL_RANKS = {
     # 0: data tables, pure algorithms, the world's context
     "emit.h": 0, "world.h": 0, "format.c": 0, "grainset.c": 0, "workload.c": 0, "clock.c": 0,
-    "strategy.h": 0, "strategy.c": 0,
+    "strategy.h": 0, "strategy.c": 0, "version.h": 0, "version.c": 0,
     # 1: space and bandwidth; hosts
     "datastore.h": 1, "datastore.c": 1, "host.h": 1, "host.c": 1,
     # 2: a disk's files

@@ -29,6 +29,8 @@ typedef struct ss_format {
     unsigned region_shift;    /* log2 grains per metadata region (grain table / L2 table coverage) */
     uint64_t region_meta;     /* bytes of metadata per region touched */
     uint64_t thin_block;      /* a thin base of a disk in this format grows in these blocks */
+    int steps_by_version;     /* 1: min_steps of a new delta comes from the host's version
+                               * (vmfsSparse: one step on ESX 3.5, none from 4.1) */
 } ss_format;
 
 /* NULL if unknown. */

@@ -17,6 +17,7 @@
 #include "model/fleet.h"
 #include "model/guest_io.h"
 #include "model/timesync.h"
+#include "model/version.h"
 #include "model/vm.h"
 #include "snapsim/units.h"
 
@@ -74,6 +75,8 @@ static const ss_field hostd_f[] = {
 static const ss_fields hostd_fields = SS_FIELDS("host.hostd", hostd_f);
 
 static const ss_field host_f[] = {
+    F_CUSTOM("version", "one of 3.5, 4.0, 4.1, 5.0, 5.1, 5.5, 6.0, 6.5, 6.7, 7.0", "3.5",
+             "the ESX/ESXi release: its VMs' defaults (strategy, delta format, force_sync, Tools sync) are that release's"),
     F_CUSTOM("datastores", "a list of datastore names", "{}", "the datastores the host sees"),
     F_TABLE("clock", 0, &hclock_fields, "the host's clock"),
     F_TABLE("hostd", 0, &hostd_fields, "the management agent (validated, not simulated yet)"),
@@ -90,7 +93,8 @@ typedef struct disk_in { uint64_t size; int provisioning; } disk_in;
 static const ss_field disk_f[] = {
     F_SIZE("size", disk_in, size, NULL, "the virtual disk's capacity", SS_F_REQUIRED | SS_F_POSITIVE),
     F_ENUM("provisioning", disk_in, provisioning, prov_names, "thick", "thick: full size from creation; thin: grows"),
-    F_CUSTOM("format", "one of vmfsSparse, seSparse, qcow2, ideal", "vmfsSparse", "the delta format"),
+    F_CUSTOM("format", "one of vmfsSparse, seSparse, qcow2, ideal", "the host version's (vmfsSparse; seSparse on 6.5+)",
+             "the delta format"),
 };
 static const ss_fields disk_fields = SS_FIELDS("vm.disk", disk_f);
 
@@ -99,7 +103,7 @@ static const ss_field cons_f[] = {
           "Consolidate Helper iterations before a forced stun (0: stun directly)"),
     F_SECONDS("max_consolidate_time", ss_consolidation_cfg, max_consolidate_time, "12s",
               "a helper estimated to merge within this is merged stunned", 0),
-    F_BOOL("force_sync", ss_consolidation_cfg, force_sync, "true",
+    F_BOOL("force_sync", ss_consolidation_cfg, force_sync, "the host version's (true up to 5.1)",
            "after max_iterations: force a stunned merge (true) or fail (false)"),
     F_SECONDS("switchover_stun", ss_consolidation_cfg, switchover_stun, "100ms", "mirror's stun at the switch-over", 0),
 };
@@ -116,7 +120,8 @@ static const ss_field vclock_f[] = {
     F_NUMBER("drift_ppm", ss_clock_cfg, drift_ppm, -1e6, 1e6, "0", "the guest clock's drift while it runs, ppm"),
     F_BOOL("tools_sync", ss_clock_cfg, tools_sync, "false", "VMware Tools periodic time sync"),
     F_DURATION("sync_interval", ss_clock_cfg, sync_interval, "60s", "period of the Tools sync", SS_F_POSITIVE),
-    F_BOOL("sync_backward", ss_clock_cfg, sync_backward, "false", "Tools slew a clock that is ahead back"),
+    F_BOOL("sync_backward", ss_clock_cfg, sync_backward, "the host version's (false up to 4.0)",
+           "Tools slew a clock that is ahead back"),
     F_BOOL("catch_up", ss_clock_cfg, catch_up, "true", "missed ticks delivered after a stun"),
     F_SECONDS("skew_limit", ss_clock_cfg, skew_limit, "5m", "the skew reported as too large (Kerberos: 5 min)", 0),
     F_TABLE("resync", 0, &resync_fields, "one-off resyncs, each can be turned off"),
@@ -137,8 +142,8 @@ static const ss_field vm_f[] = {
     F_ENUM("power", vm_in, power, power_names, "on", "the power state at the start"),
     F_CUSTOM("disk", "a disk table", NULL, "the VM's one disk (or disks = { ... })"),
     F_CUSTOM("disks", "a list of disk tables", NULL, "several disks"),
-    F_CUSTOM("strategy", "one of esx35, vsphere41, vsphere6, offline, qemu_commit, qemu_stream", "esx35",
-             "how its snapshots are deleted"),
+    F_CUSTOM("strategy", "one of esx35, vsphere41, vsphere6, offline, qemu_commit, qemu_stream",
+             "the host version's (esx35 up to 4.0, vsphere41 to 5.5, vsphere6 from 6.0)", "how its snapshots are deleted"),
     F_TABLE("consolidation", offsetof(vm_in, cc), &cons_fields, "the helper loop's settings"),
     F_TABLE("clock", offsetof(vm_in, cl), &vclock_fields, "the guest clock"),
     F_CUSTOM("workload", "a workload table", NULL, "what the guest writes"),
@@ -283,6 +288,13 @@ static int l_host_body(lua_State *L)
     memset(&in, 0, sizeof in);
     const char *name = lua_tostring(L, lua_upvalueindex(2));
     decl_begin(L, &c, "host", &host_fields, &in, ss_fleet_host(s->w, name) != NULL);
+    const ss_version *ver = ss_version_default();
+    char vbuf[32];
+    if (get_string(&c, 1, "", "version", vbuf, sizeof vbuf) && !(ver = ss_version_find(vbuf))) {
+        char exp[160];
+        snprintf(exp, sizeof exp, "one of %s", ss_version_names());
+        verr_key(&c, 1, "", "version", exp, "");
+    }
     if (get_table(&c, 1, "", "datastores")) {
         int n = (int)lua_rawlen(L, -1);
         for (int i = 1; i <= n; i++) {
@@ -319,6 +331,7 @@ static int l_host_body(lua_State *L)
     }
     ss_host *h = ss_host_new(name, off_s, in.drift_ppm, in.ntp);
     if (!h) return luaL_error(L, "out of memory");
+    h->version = ver;
     ss_host **pp = &s->w->hosts;
     while (*pp) pp = &(*pp)->next;
     *pp = h;
@@ -328,7 +341,8 @@ static int l_host(lua_State *L) { return decl_name(L, "host", l_host_body); }
 
 /* ---- vm "name" { ... } ---- */
 
-static void parse_disk(vctx *c, int t, const char *prefix, ss_disk *d)
+/* A disk table; its format defaults to the host version's for its size. */
+static void parse_disk(vctx *c, int t, const char *prefix, const ss_version *ver, ss_disk *d)
 {
     lua_State *L = c->L;
     disk_in in = { 0, 0 };
@@ -336,7 +350,7 @@ static void parse_disk(vctx *c, int t, const char *prefix, ss_disk *d)
     d->capacity = in.size;
     d->thin = in.provisioning == 1;
     char buf[64];
-    d->fmt = ss_format_find("vmfsSparse");
+    d->fmt = ss_format_find(ss_version_format(ver, d->capacity));
     if (get_string(c, t, prefix, "format", buf, sizeof buf)) {
         d->fmt = ss_format_find(buf);
         if (!d->fmt) {
@@ -467,8 +481,9 @@ static int l_vm_body(lua_State *L)
     memset(&in, 0, sizeof in);
     in.memory = UINT64_C(4) << 30;
     in.power = 1;
-    in.cc = (ss_consolidation_cfg){ 10, 12.0, 1, 0.1 };
-    in.cl = (ss_clock_cfg){ 0, 0, 60 * SS_NS_PER_S, 0, 1, 1, 1, 1, 300 };
+    /* -1: not given, the host version's default (below). */
+    in.cc = (ss_consolidation_cfg){ 10, 12.0, -1, 0.1 };
+    in.cl = (ss_clock_cfg){ 0, 0, 60 * SS_NS_PER_S, -1, 1, 1, 1, 1, 300 };
     const char *name = lua_tostring(L, lua_upvalueindex(2));
     decl_begin(L, &c, "vm", &vm_fields, &in, ss_fleet_vm(w, name) != NULL);
     const char *what = c.what;
@@ -479,7 +494,10 @@ static int l_vm_body(lua_State *L)
     given = get_string(&c, 1, "", "datastore", buf, sizeof buf) != NULL;
     ss_datastore *ds = ref_field(&c, "datastore", w->dss, w->dss && !w->dss->next,
                                  given ? ss_fleet_ds(w, buf) : NULL, given);
-    const ss_strategy *st = ss_strategy_find("esx35");
+    const ss_version *ver = host->version;
+    if (in.cc.force_sync < 0) in.cc.force_sync = ver->force_sync;
+    if (in.cl.sync_backward < 0) in.cl.sync_backward = ver->tools_backward;
+    const ss_strategy *st = ss_strategy_find(ver->strategy);
     if (get_string(&c, 1, "", "strategy", buf, sizeof buf)) {
         st = ss_strategy_find(buf);
         if (!st) {
@@ -509,7 +527,7 @@ static int l_vm_body(lua_State *L)
     memset(tmp, 0, (size_t)nd * sizeof *tmp);
     if (has_disk) {
         get_table(&c, 1, "", "disk");
-        parse_disk(&c, lua_gettop(L), "disk", &tmp[0]);
+        parse_disk(&c, lua_gettop(L), "disk", host->version, &tmp[0]);
         lua_pop(L, 1);
     } else {
         get_table(&c, 1, "", "disks");
@@ -518,7 +536,7 @@ static int l_vm_body(lua_State *L)
             char f[32];
             snprintf(f, sizeof f, "disks[%d]", i);
             if (!lua_istable(L, -1)) verr(&c, f, -1, "a disk table", "");
-            parse_disk(&c, lua_gettop(L), f, &tmp[i - 1]);
+            parse_disk(&c, lua_gettop(L), f, host->version, &tmp[i - 1]);
             lua_pop(L, 1);
         }
         lua_pop(L, 1);
@@ -546,7 +564,7 @@ static int l_vm_body(lua_State *L)
     for (int i = 0; i < nd; i++) {
         vm->disks[i].capacity = tmp[i].capacity;
         vm->disks[i].thin = tmp[i].thin;
-        vm->disks[i].fmt = tmp[i].fmt;
+        ss_disk_set_format(&vm->disks[i], tmp[i].fmt, ver);
         ss_disk_init(w, &vm->dir, &vm->disks[i], i);
     }
     ss_vm_clock_start(w, vm);

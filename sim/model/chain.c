@@ -125,6 +125,13 @@ ss_file *ss_chain_new_delta(ss_world *w, ss_disk *d, ss_file *parent, ss_file_ki
     return f;
 }
 
+void ss_disk_set_format(ss_disk *d, const ss_format *f, const ss_version *v)
+{
+    d->fmtv = *f;
+    if (f->steps_by_version) d->fmtv.min_steps = v->vmfs_new_steps;
+    d->fmt = &d->fmtv;
+}
+
 int ss_disk_init(ss_world *w, ss_folder *dir, ss_disk *d, int index)
 {
     char name[300];

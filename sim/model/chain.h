@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "model/datastore.h"
+#include "model/version.h"
 #include "model/world.h"
 #include "snapsim/format.h"
 #include "snapsim/grainset.h"
@@ -58,7 +59,8 @@ struct ss_disk {
     ss_folder *dir;
     int index;                /* 0-based */
     uint64_t capacity;
-    const ss_format *fmt;
+    const ss_format *fmt;     /* == &fmtv once the disk is made (ss_disk_set_format) */
+    ss_format fmtv;           /* the format's row as the host's version lays it out */
     int thin;
     uint64_t ngrains;         /* capacity / grain, rounded up */
     ss_file *base;            /* root of the file tree */
@@ -85,7 +87,10 @@ void ss_folder_free(ss_folder *dir);
 
 /* A new, empty delta above parent (its number is the disk's next). */
 ss_file *ss_chain_new_delta(ss_world *w, ss_disk *d, ss_file *parent, ss_file_kind kind);
-/* The disk's base file, from capacity, fmt and thin set by the caller. */
+/* The disk's format: row f of the table, as version v lays it out (the
+ * steps a new delta starts with, for formats whose row says so). */
+void ss_disk_set_format(ss_disk *d, const ss_format *f, const ss_version *v);
+/* The disk's base file, from capacity, the format and thin set by the caller. */
 int ss_disk_init(ss_world *w, ss_folder *dir, ss_disk *d, int index);
 /* Apply one guest write to the disk; 0 done, 1 no space (nothing changed). */
 int ss_disk_write(ss_world *w, ss_disk *d, uint64_t offset, uint64_t len);

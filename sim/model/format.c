@@ -13,7 +13,9 @@
  * vmfsSparse (ESX 3.x-VMFS5 redo log): 512 B grains; a 4096-entry, 16 KiB
  * grain table per 2 MiB of guest data touched; a 4 B grain-directory entry
  * per 2 MiB of capacity; a 2048 B header; grows in 16 MiB steps from one
- * step (docs/model.md gives the sources: an ESX listing reproduced to the byte).
+ * step on ESX 3.5 (docs/model.md gives the sources: an ESX listing
+ * reproduced to the byte); from ESX 4.1 a new delta is its header and
+ * grain directory only (steps_by_version: the host's version says).
  * seSparse (VMFS6 default): 4 KiB grains; grain tables of 4096 8-byte
  * entries (32 KiB, covering 16 MiB) are all preallocated at creation, so
  * they are fixed cost: 32 KiB per 16 MiB of capacity = 1/512.  The file
@@ -30,10 +32,17 @@
  * with nothing to do per write.
  */
 static const ss_format formats[] = {
-    { "vmfsSparse", "-delta.vmdk", 512, 16 * MiB, 1, 2048, 4, 2 * MiB, 12, 16 * KiB, 1 * MiB },
-    { "seSparse", "-sesparse.vmdk", 4096, 1 * MiB, 1, 2048, 32 * KiB, 16 * MiB, 20, 0, 1 * MiB },
-    { "qcow2", ".qcow2", 64 * 1024, 64 * KiB, 0, 2 * 64 * KiB, 8, 512 * MiB, 13, 64 * KiB, 64 * KiB },
-    { "ideal", "-delta.vmdk", 4096, 4096, 0, 0, 0, 1, 20, 0, 4096 },
+    { .name = "vmfsSparse", .suffix = "-delta.vmdk", .grain = 512, .step = 16 * MiB, .min_steps = 1,
+      .header = 2048, .cap_meta = 4, .cap_unit = 2 * MiB, .region_shift = 12, .region_meta = 16 * KiB,
+      .thin_block = 1 * MiB, .steps_by_version = 1 },
+    { .name = "seSparse", .suffix = "-sesparse.vmdk", .grain = 4096, .step = 1 * MiB, .min_steps = 1,
+      .header = 2048, .cap_meta = 32 * KiB, .cap_unit = 16 * MiB, .region_shift = 20, .region_meta = 0,
+      .thin_block = 1 * MiB },
+    { .name = "qcow2", .suffix = ".qcow2", .grain = 64 * KiB, .step = 64 * KiB, .min_steps = 0,
+      .header = 2 * 64 * KiB, .cap_meta = 8, .cap_unit = 512 * MiB, .region_shift = 13, .region_meta = 64 * KiB,
+      .thin_block = 64 * KiB },
+    { .name = "ideal", .suffix = "-delta.vmdk", .grain = 4096, .step = 4096, .min_steps = 0, .header = 0,
+      .cap_meta = 0, .cap_unit = 1, .region_shift = 20, .region_meta = 0, .thin_block = 4096 },
 };
 
 const ss_format *ss_format_find(const char *name)

@@ -1,5 +1,5 @@
 /*
- * host.c -- an ESX host: its clock (host.h).
+ * host.c -- an ESX host: its version and its clock (host.h).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +17,7 @@ ss_host *ss_host_new(const char *name, double offset0_s, double drift_ppm, int n
         return NULL;
     }
     memcpy(h->name, name, n);
+    h->version = ss_version_default();
     ss_hclock_init(&h->clock, offset0_s, drift_ppm, ntp);
     return h;
 }

@@ -1,14 +1,17 @@
 /*
- * host.h -- an ESX host (host.c): its clock, against which guests resync.
+ * host.h -- an ESX host (host.c): its product version, whose defaults its
+ * VMs take (version.h), and its clock, against which guests resync.
  */
 #ifndef SNAPSIM_MODEL_HOST_H
 #define SNAPSIM_MODEL_HOST_H
 
+#include "model/version.h"
 #include "model/world.h"
 #include "snapsim/clock.h"
 
 typedef struct ss_host {
     char *name;
+    const ss_version *version;    /* never NULL */
     ss_hclock clock;
     struct ss_host *next;
 } ss_host;
