@@ -1,5 +1,7 @@
 -- clock_resync.lua -- why a guest clock jumps after a boot, a resume or a revert, and why
--- it is only ever as right as the host it follows (SPEC §2.4, facts §4).
+-- it is only ever as right as the host it follows (VMware Tools docs GUID-C0D8326A: the
+-- one-off syncs; KB 1189: the .vmx options that turn them off; open-vm-tools
+-- services/plugins/timeSync/timeSync.c: the periodic sync).
 --
 -- The host "esx-wrong" is 2 minutes fast and gains 50 ppm more (0.18 s an hour). Its VMs come
 -- in pairs, one per trigger, with the one-off resync on and off (clock.resync = {...}):
@@ -8,6 +10,8 @@
 --   revert-*  reverted to a memory snapshot taken 100 minutes earlier: the memory image
 --             brings back the guest time of the snapshot moment
 -- With the resync on, the guest is stepped to the HOST's time: 2 minutes fast, like the host.
+-- (One-off syncs step forward only: these guests are behind after standing still. A guest
+-- that is ahead of its host is left ahead, except by the boot sync on hosts that allow it.)
 -- With it off, it keeps the time it lost. boot-ntp, on an NTP-disciplined host, shows that
 -- the same resync gives the right time when the host has it.
 -- krb-*: a guest whose clock gains 1500 ppm (5.4 s an hour) and nothing resyncs it: after

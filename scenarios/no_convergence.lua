@@ -5,7 +5,7 @@
 -- guest appending 40 MB/s, sequentially (a log, a database load), so every write is
 -- new data.  A snapshot at 1 min, its deletion at 2 min, while the guest runs.
 --
--- Iterative helper (esx35, vsphere41; SPEC §2.2, facts §2): a helper delta takes the
+-- Iterative helper (esx35, vsphere41; Broadcom KB 337175, KB 2039754): a helper delta takes the
 -- guest's writes while the old delta is merged.  A merge of a bytes costs 2a of I/O;
 -- the guest keeps 40 MB/s of the 100, the copy gets 60, so merging a takes 2a/60 s,
 -- during which the guest writes 40 * 2a/60 = 4/3 a into the next helper.  Each helper

@@ -53,7 +53,7 @@ static void t_suspend_resume(void)
     CHECK_NEAR(ss_gclock_offset(&g, SEC(100 + 3600)), 0.5 - 3600, TOL);
     ss_gclock_thaw(&g, SEC(3700));
     CHECK_NEAR(ss_gclock_offset(&g, SEC(3700)), -3599.5, TOL);
-    CHECK_EQ_I(ss_gclock_resync(&g, SEC(3700), 1.5, SS_CLK_RESUME, 1, &step), 1);
+    CHECK_EQ_I(ss_gclock_resync(&g, SEC(3700), 1.5, SS_CLK_RESUME, 1, 0, &step), 1);
     CHECK_NEAR(step, 1.5 - (0.5 - 3600), TOL);                               /* 3601 */
     CHECK_NEAR(ss_gclock_offset(&g, SEC(3800)), 1.5, TOL);
 
@@ -82,7 +82,7 @@ static void t_revert(void)
     CHECK_NEAR(ss_gclock_offset(&g, SEC(5000)), 0.1 - 4000, TOL);
     CHECK_NEAR(change, (0.1 - 4000) - 0.5, TOL);
     CHECK_EQ_U(g.st.steps, 0);                      /* the restore is not a step */
-    ss_gclock_resync(&g, SEC(5000), -2.0, SS_CLK_REVERT, 1, &step);
+    ss_gclock_resync(&g, SEC(5000), -2.0, SS_CLK_REVERT, 1, 0, &step);
     CHECK_NEAR(step, -2.0 - (0.1 - 4000), TOL);     /* 3997.9 */
 
     /* ss_gclock_revert does both; from a suspended VM it leaves it running. */
@@ -101,6 +101,30 @@ static void t_revert(void)
     CHECK_EQ_U(g.st.steps, 0);
 }
 
+/* One-off syncs go forward only (open-vm-tools TimeSyncDoSync, one-time
+ * branch: step if behind, or if ahead with backward sync allowed): a guest
+ * 5 s ahead of its host is left where it is by resume and revert, counted
+ * as a sync of 0; at boot only time.synchronize.tools.startup.backward lets
+ * it step back by 5 s. */
+static void t_resync_forward_only(void)
+{
+    ss_gclock g;
+    double step = 1;
+    ss_gclock_init(&g, 0, 5.0, 0, SS_SKEW_LIMIT_S, 1);
+    CHECK_EQ_I(ss_gclock_resync(&g, SEC(10), 0.0, SS_CLK_RESUME, 1, 0, &step), 1);
+    CHECK(step == 0.0);
+    CHECK_NEAR(ss_gclock_offset(&g, SEC(10)), 5.0, TOL);
+    CHECK_EQ_U(g.st.steps_by_cause[SS_CLK_RESUME], 1);
+    ss_gclock_resync(&g, SEC(20), 0.0, SS_CLK_BOOT, 1, 0, &step);
+    CHECK(step == 0.0);
+    ss_gclock_resync(&g, SEC(30), 0.0, SS_CLK_BOOT, 1, 1, &step);
+    CHECK_NEAR(step, -5.0, TOL);
+    CHECK_NEAR(ss_gclock_offset(&g, SEC(30)), 0.0, TOL);
+    /* Behind: stepped forward whatever backward says. */
+    ss_gclock_resync(&g, SEC(40), 2.0, SS_CLK_REVERT, 1, 0, &step);
+    CHECK_NEAR(step, 2.0, TOL);
+}
+
 /* Boot resync lands exactly on the host's offset, wherever the guest was. */
 static void t_boot_resync(void)
 {
@@ -112,14 +136,14 @@ static void t_boot_resync(void)
     ss_time t = SEC(10000);
     double host = ss_hclock_offset(&h, t);                     /* 3 + 0.2 */
     CHECK_NEAR(host, 3.2, TOL);
-    CHECK_EQ_I(ss_gclock_power_on(&g, t, host, 1, &step), 1);
+    CHECK_EQ_I(ss_gclock_power_on(&g, t, host, 1, 1, &step), 1);
     CHECK(ss_gclock_offset(&g, t) == host);
     CHECK_NEAR(step, 3.2 - (7.0 - 10000), TOL);
     CHECK_EQ_U(g.st.steps_by_cause[SS_CLK_BOOT], 1);
     /* NTP host: offset 0 exactly. */
     ss_hclock_init(&h, 3.0, 20, 1);
     ss_gclock_freeze(&g, SEC(20000));
-    ss_gclock_power_on(&g, SEC(20100), ss_hclock_offset(&h, SEC(20100)), 1, &step);
+    ss_gclock_power_on(&g, SEC(20100), ss_hclock_offset(&h, SEC(20100)), 1, 1, &step);
     CHECK(ss_gclock_offset(&g, SEC(20100)) == 0.0);
     /* 3.2 + 35e-6*10000 at the freeze, then 100 s frozen. */
     CHECK_NEAR(step, -(3.2 + 0.35 - 100), TOL);
@@ -136,13 +160,13 @@ static void t_power_cycles(void)
     CHECK_EQ_I(ss_gclock_freeze(&g, SEC(100)), 1);
     CHECK_EQ_I(ss_gclock_freeze(&g, SEC(150)), 0);           /* already off */
     CHECK_NEAR(ss_gclock_offset(&g, SEC(200)), 2.0 - 100, TOL);
-    ss_gclock_power_on(&g, SEC(200), 0.0, 0, &step);
+    ss_gclock_power_on(&g, SEC(200), 0.0, 0, 0, &step);
     CHECK(step == 0.0);
     CHECK_EQ_I(ss_gclock_thaw(&g, SEC(250)), 0);             /* already on */
     CHECK_NEAR(ss_gclock_offset(&g, SEC(300)), -98.0, TOL);
     ss_gclock_freeze(&g, SEC(300));
     CHECK_NEAR(ss_gclock_offset(&g, SEC(300)), -98.0, TOL);  /* persists at the switch-off */
-    ss_gclock_power_on(&g, SEC(310), 0.0, 0, &step);
+    ss_gclock_power_on(&g, SEC(310), 0.0, 0, 0, &step);
     CHECK_NEAR(ss_gclock_offset(&g, SEC(400)), -108.0, TOL);
     CHECK_EQ_U(g.st.steps, 0);
     CHECK_NEAR(g.st.max_behind, -108.0, TOL);
@@ -351,7 +375,7 @@ static void t_stats_steps(void)
     ss_gclock_resume(&g, SEC(600), 0.0, 1, &step);
     CHECK_NEAR(step, 500.0, TOL);
     CHECK_NEAR(ss_gclock_step(&g, SEC(700), 2.0, SS_CLK_TOOLS), 2.0, TOL);
-    ss_gclock_resync(&g, SEC(800), -3.0, SS_CLK_BOOT, 1, &step);
+    ss_gclock_resync(&g, SEC(800), -3.0, SS_CLK_BOOT, 1, 1, &step);   /* backward allowed */
     CHECK_NEAR(step, -5.0, TOL);
     ss_gclock_revert(&g, SEC(900), SEC(700), 2.0, -3.0, 1, &step);
     CHECK_NEAR(step, 195.0, TOL);
@@ -396,7 +420,7 @@ static void t_cause_names(void)
 }
 
 static const struct tl_test tl_tests[] = {
-    TL(t_host), TL(t_drift), TL(t_suspend_resume), TL(t_revert), TL(t_boot_resync),
+    TL(t_host), TL(t_drift), TL(t_suspend_resume), TL(t_revert), TL(t_resync_forward_only), TL(t_boot_resync),
     TL(t_power_cycles), TL(t_stun), TL(t_tools_steps_behind), TL(t_tools_slews_small),
     TL(t_tools_ahead), TL(t_tools_not_running), TL(t_stats_skew), TL(t_stats_steps),
     TL(t_time_clamp), TL(t_cause_names), {0}

@@ -181,12 +181,178 @@ static void t_version_bad(void)
     CHECK_CONTAINS(b, "\"3.0\"");
 }
 
+
+/* ---- 4. resync directions and the real .vmx names ---- */
+
+/* One-off syncs step forward only ("For other events, synchronization is
+ * forward in time": VMware Tools docs GUID-C0D8326A; open-vm-tools
+ * TimeSyncDoSync steps when behind, or ahead with backward allowed).  Two
+ * hosts whose clocks lose 1000 ppm: H(t) = -0.001 t; guests at 0 ppm start
+ * at H(0) = 0, so at 5000 s every guest is 5 s ahead of its host.
+ *   r:   suspended at 5000, resumed at 5001: G = 0 - 1 = -1 (it stood still
+ *        1 s), H = -5.001: ahead 4.001 s: a resume sync of 0, G stays -1.
+ *   m:   memory snapshot at 5000 (G = 0), revert at 5002: the image brings
+ *        back G = 0 - 2 = -2, H = -5.002: ahead: a revert sync of 0.
+ *   b35: off at 5000, on at 5001 on a 3.5 host (startup.backward true):
+ *        the boot sync steps back by -5.001 - (-1) = -4.001.
+ *   b70: the same on a 7.0 host (false): a boot sync of 0, G = -1.
+ *   bvx: on the 7.0 host with vmx["time.synchronize.tools.startup.backward"]
+ *        = "TRUE": stepped back like b35.
+ * Periodic sync is off everywhere: each one-off sync still happens (one
+ * clock_step each). */
+static void t_resync_forward_only(void)
+{
+    const char *src =
+        "scenario { name = 'fwd', duration = '2h', seed = 1 }\n"
+        "datastore 'ds' { capacity = '500GB' }\n"
+        "host 'h35' { version = '3.5', clock = { drift_ppm = -1000 } }\n"
+        "host 'h70' { version = '7.0', clock = { drift_ppm = -1000 } }\n"
+        "for _, v in ipairs{ {'r','h35'}, {'m','h35'}, {'b35','h35'}, {'b70','h70'} } do\n"
+        "  vm (v[1]) { host = v[2], memory = '1GB', disk = { size = '10GB', format = 'ideal' } }\n"
+        "end\n"
+        "vm 'bvx' { host = 'h70', memory = '1GB', disk = { size = '10GB', format = 'ideal' },\n"
+        "           vmx = { ['time.synchronize.tools.startup.backward'] = 'TRUE' } }\n"
+        "S, N = {}, {}\n"
+        "on('clock_step', function(e) S[e.vm] = e.value; N[e.vm] = (N[e.vm] or 0) + 1 end)\n"
+        "local function G(v) return vm_state(v).guest_offset end\n"
+        "at(5000, function()\n"
+        "  A = G('r') - vm_state('r').host_offset\n"
+        "  suspend('r'); snapshot('m', 's', { memory = true })\n"
+        "  power_off('b35'); power_off('b70'); power_off('bvx')\n"
+        "end)\n"
+        "at(5001, function() resume('r'); power_on('b35'); power_on('b70'); power_on('bvx')\n"
+        "  GR, G35, G70, GVX = G('r'), G('b35'), G('b70'), G('bvx') end)\n"
+        "at(5002, function() revert('m', 's'); GM = G('m') end)\n";
+    ss_sim *sim = run_src("fwd.lua", src);
+    if (!sim) return;
+    const double tol = 1e-6;
+    CHECK_NEAR(st_num(sim, "A"), 5.0, tol);
+    CHECK_NEAR(st_num(sim, "S.r"), 0, tol);
+    CHECK_NEAR(st_num(sim, "GR"), -1.0, tol);
+    CHECK_NEAR(st_num(sim, "S.m"), 0, tol);
+    CHECK_NEAR(st_num(sim, "GM"), -2.0, tol);
+    CHECK_NEAR(st_num(sim, "S.b35"), -5.001 - (-1.0), tol);
+    CHECK_NEAR(st_num(sim, "G35"), -5.001, tol);
+    CHECK_NEAR(st_num(sim, "S.b70"), 0, tol);
+    CHECK_NEAR(st_num(sim, "G70"), -1.0, tol);
+    CHECK_NEAR(st_num(sim, "S.bvx"), -4.001, tol);
+    CHECK_NEAR(st_num(sim, "GVX"), -5.001, tol);
+    for (int i = 0; i < 5; i++) {
+        static const char *const v[] = { "r", "m", "b35", "b70", "bvx" };
+        char e[32];
+        snprintf(e, sizeof e, "N['%s']", v[i]);
+        CHECK_EQ_I(st_num(sim, e), 1);
+    }
+    ss_sim_free(sim);
+}
+
+/* The real .vmx names set the options they alias (KB 1189, KB 2039754,
+ * KB 2082886), with values written as in a .vmx file or as Lua values. */
+static void t_vmx_aliases(void)
+{
+    const char *src =
+        "scenario { name = 'vmx', duration = '1m', seed = 1 }\n"
+        "datastore 'ds' { capacity = '500GB' }\n"
+        "host 'h' {}\n"
+        "vm 'v' { host = 'h', disk = { size = '10GB' }, vmx = {\n"
+        "  ['time.synchronize.resume.disk'] = false, ['tools.syncTime'] = '1',\n"
+        "  ['time.synchronize.restore'] = 'FALSE', ['time.synchronize.tools.startup'] = 0,\n"
+        "  ['snapshot.maxIterations'] = 20, ['snapshot.maxConsolidateTime'] = '60',\n"
+        "  ['snapshot.asyncConsolidate.forceSync'] = 'FALSE', ['time.synchronize.continue'] = 'FALSE' } }\n"
+        "vm 'w' { host = 'h', disk = { size = '10GB' } }\n";
+    ss_sim *sim = run_src("vmx.lua", src);
+    if (!sim) return;
+    ss_vm *v = vm_named(sim, "v"), *w = vm_named(sim, "w");
+    if (v && w) {
+        CHECK_EQ_I(v->ccl.resync_resume, 0);
+        CHECK_EQ_I(v->ccl.tools_sync, 1);
+        CHECK_EQ_I(v->ccl.resync_revert, 0);
+        CHECK_EQ_I(v->ccl.resync_boot, 0);
+        CHECK_EQ_I(v->ccfg.max_iterations, 20);
+        CHECK_NEAR(v->ccfg.max_consolidate_time, 60, 0);
+        CHECK_EQ_I(v->ccfg.force_sync, 0);
+        /* w gives nothing: the defaults (3.5 host). */
+        CHECK_EQ_I(w->ccl.resync_resume, 1);
+        CHECK_EQ_I(w->ccl.tools_sync, 0);
+        CHECK_EQ_I(w->ccfg.max_iterations, 10);
+        CHECK_NEAR(w->ccfg.max_consolidate_time, 12, 0);
+        CHECK_EQ_I(w->ccfg.force_sync, 1);
+    }
+    ss_sim_free(sim);
+}
+
+static void t_vmx_bad(void)
+{
+#define VMXPRE "scenario { name = 't', duration = '1h' }\ndatastore 'ds' { capacity = '100GB' }\nhost 'h' {}\n"
+    static const struct { const char *src, *a, *b; } cases[] = {
+        { VMXPRE "vm 'v' { disk = { size = '10GB' },\n vmx = { ['snapshot.maxIteration'] = 20 } }\n", "bad.lua:4:",
+          "unknown .vmx option \"snapshot.maxIteration\"" },
+        { VMXPRE "vm 'v' { disk = { size = '10GB' }, consolidation = { max_iterations = 5 },\n"
+                 " vmx = { ['snapshot.maxIterations'] = 20 } }\n", "bad.lua:4:", "consolidation.max_iterations" },
+        { VMXPRE "vm 'v' { disk = { size = '10GB' }, vmx = { ['snapshot.maxIterations'] = 'many' } }\n", "bad.lua:4:",
+          "vmx[\"snapshot.maxIterations\"]: field consolidation.max_iterations" },
+        { VMXPRE "vm 'v' { disk = { size = '10GB' }, vmx = { ['tools.syncTime'] = 'yes' } }\n", "bad.lua:4:",
+          "true or false" },
+        { VMXPRE "vm 'v' { disk = { size = '10GB' }, vmx = { 20 } }\n", "bad.lua:4:", "option names as keys" },
+    };
+#undef VMXPRE
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char b[1024];
+        load_error("bad.lua", cases[i].src, b, sizeof b);
+        CHECK_CONTAINS(b, cases[i].a);
+        CHECK_CONTAINS(b, cases[i].b);
+    }
+}
+
+/* ---- 5. the snapshot depth limit ---- */
+
+/* "A maximum of 32 snapshots are supported in a chain" (KB 1025279): 32
+ * snapshots one above the other are taken; the 33rd is refused with
+ * snapshot_failed, snapshot() returns false and the reason, and the chain
+ * keeps its 32 (32 deltas + the base = 33 files).  After a deletion there
+ * is room for one more. */
+static void t_depth_limit(void)
+{
+    const char *src =
+        "scenario { name = 'depth', duration = '1h', seed = 1 }\n"
+        "datastore 'ds' { capacity = '500GB' }\n"
+        "host 'h' {}\n"
+        "vm 'v' { host = 'h', disk = { size = '10GB', format = 'ideal' } }\n"
+        "F = {}\n"
+        "on('snapshot_failed', function(e) F[#F+1] = e end)\n"
+        "at(0, function()\n"
+        "  for i = 1, 32 do assert(snapshot('v', 's' .. i)) end\n"
+        "  OK, WHY = snapshot('v', 's33'); N = #snapshots('v'); NF = #vm_state('v').files\n"
+        "  delete_snapshot('v', 's1', { strategy = 'offline' })\n"
+        "end)\n"
+        "at('10m', function() OK2 = snapshot('v', 's33'); N2 = #snapshots('v') end)\n";
+    ss_sim *sim = run_src("depth.lua", src);
+    if (!sim) return;
+    char b[300];
+    CHECK_STR(st_str(sim, "OK", b, sizeof b), "false");
+    CHECK_CONTAINS(st_str(sim, "WHY", b, sizeof b), "already holds 32 snapshots");
+    CHECK_EQ_I(st_num(sim, "N"), 32);
+    CHECK_EQ_I(st_num(sim, "NF"), 33);
+    CHECK_EQ_I(st_num(sim, "#F"), 1);
+    CHECK_STR(st_str(sim, "F[1].snapshot", b, sizeof b), "s33");
+    CHECK_CONTAINS(st_str(sim, "F[1].detail", b, sizeof b), "32 snapshots");
+    CHECK_STR(st_str(sim, "OK2", b, sizeof b), "true");
+    CHECK_EQ_I(st_num(sim, "N2"), 32);
+    ss_vm *vm = vm_named(sim, "v");
+    if (vm) CHECK_EQ_I(vm->snaps_failed, 1);
+    ss_sim_free(sim);
+}
+
 static const struct tl_test tl_tests[] = {
     TL(t_version_table),
     TL(t_version_defaults),
     TL(t_new_delta_size),
     TL(t_version_explicit_wins),
     TL(t_version_bad),
+    TL(t_resync_forward_only),
+    TL(t_vmx_aliases),
+    TL(t_vmx_bad),
+    TL(t_depth_limit),
     { 0, 0 },
 };
 

@@ -146,13 +146,15 @@ int ss_gclock_stun_end(ss_gclock *gc, ss_time t, int catch_up);
  * slew").  The state is unchanged.  Counted in the statistics. */
 double ss_gclock_step(ss_gclock *gc, ss_time t, double new_offset_s, ss_clk_cause cause);
 
-/* One-off resync to the host: if `enabled`, step to host_offset_s (in
- * either direction) with `cause`, store the step in *step (if non-NULL) and
- * return 1; otherwise leave the clock alone, *step = 0, return 0.  A resync
- * always happens when enabled, even when the step is 0: the caller can skip
- * the event for a zero step if it wishes. */
+/* One-off resync to the host (VMware Tools' one-time sync, open-vm-tools
+ * timeSync.c TimeSyncDoSync): if `enabled`, a guest that is behind the host
+ * is stepped forward to host_offset_s; one that is ahead is stepped back
+ * only if `backward` (at boot: time.synchronize.tools.startup.backward),
+ * else it is left where it is (a step of 0).  The step is stored in *step
+ * (if non-NULL) and counted (cause), zero steps included: returns 1.  Not
+ * enabled: the clock is left alone, *step = 0, returns 0. */
 int ss_gclock_resync(ss_gclock *gc, ss_time t, double host_offset_s, ss_clk_cause cause,
-                     int enabled, double *step);
+                     int enabled, int backward, double *step);
 
 /* Restore the guest clock saved in a memory snapshot taken at t_snap when
  * the offset was offset_snap_s: the guest time becomes that of t_snap, i.e.
@@ -163,14 +165,15 @@ double ss_gclock_restore(ss_gclock *gc, ss_time t, ss_time t_snap, double offset
 
 /* The VM transitions, built from the above.  Each returns what
  * ss_gclock_resync returns, with the step in *step.
- *   power_on: thaw, then resync (boot).
- *   resume:   thaw, then resync (resume).
- *   revert (to a MEMORY snapshot): restore, then resync (revert).  The
- *     clock_step event of a revert is this resync step alone, measured from
- *     the restored offset.  A disk-only revert leaves the VM off: the caller
- *     just freezes the clock (no restore; the boot resync comes at power-on).
+ *   power_on: thaw, then resync (boot), back only if `backward`.
+ *   resume:   thaw, then resync (resume), forward only.
+ *   revert (to a MEMORY snapshot): restore, then resync (revert), forward
+ *     only.  The clock_step event of a revert is this resync step alone,
+ *     measured from the restored offset.  A disk-only revert leaves the VM
+ *     off: the caller just freezes the clock (no restore; the boot resync
+ *     comes at power-on).
  * Power off and suspend are ss_gclock_freeze. */
-int ss_gclock_power_on(ss_gclock *gc, ss_time t, double host_offset_s, int resync, double *step);
+int ss_gclock_power_on(ss_gclock *gc, ss_time t, double host_offset_s, int resync, int backward, double *step);
 int ss_gclock_resume(ss_gclock *gc, ss_time t, double host_offset_s, int resync, double *step);
 int ss_gclock_revert(ss_gclock *gc, ss_time t, ss_time t_snap, double offset_snap_s,
                      double host_offset_s, int resync, double *step);

@@ -58,6 +58,10 @@ void ss_lua_free_pending(ss_script *s);
  * written and the stream name; raises on error, allocates nothing. */
 void ss_lua_workload(vctx *c, int t, const char *prefix, const char *vm, const ss_disk *disks, int ndisks,
                      ss_workload_params *p, int *disk, char *stream, size_t n);
+/* vmx.c: apply the VM table's vmx = { [".vmx name"] = value } (at t) onto
+ * the fields fs of target, as if each aliased field had been written;
+ * raises on unknown names and on options given twice. */
+void ss_lua_vmx(vctx *c, int t, const ss_fields *fs, void *target);
 /* The VM named by argument idx of an action or query (raises if unknown). */
 ss_vm *ss_lua_arg_vm(lua_State *L, ss_script *s, int idx, const char *fn);
 

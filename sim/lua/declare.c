@@ -113,6 +113,8 @@ static const ss_field resync_f[] = {
     F_BOOL("boot", ss_clock_cfg, resync_boot, "true", "step the guest clock to the host's at power-on"),
     F_BOOL("resume", ss_clock_cfg, resync_resume, "true", "... at resume from suspend"),
     F_BOOL("revert", ss_clock_cfg, resync_revert, "true", "... at revert to a snapshot"),
+    F_BOOL("boot_backward", ss_clock_cfg, boot_backward, "the host version's (true up to 6.5)",
+           "the boot sync may step a guest that is ahead back (the others never do)"),
 };
 static const ss_fields resync_fields = SS_FIELDS("vm.clock.resync", resync_f);
 
@@ -147,6 +149,8 @@ static const ss_field vm_f[] = {
     F_TABLE("consolidation", offsetof(vm_in, cc), &cons_fields, "the helper loop's settings"),
     F_TABLE("clock", offsetof(vm_in, cl), &vclock_fields, "the guest clock"),
     F_CUSTOM("workload", "a workload table", NULL, "what the guest writes"),
+    F_CUSTOM("vmx", "a table of .vmx options by their real names", "{}",
+             "aliases of the fields above, e.g. [\"snapshot.maxIterations\"] = 20 (sim/lua/vmx.c, docs/model.md)"),
 };
 static const ss_fields vm_fields = SS_FIELDS("vm", vm_f);
 
@@ -483,9 +487,10 @@ static int l_vm_body(lua_State *L)
     in.power = 1;
     /* -1: not given, the host version's default (below). */
     in.cc = (ss_consolidation_cfg){ 10, 12.0, -1, 0.1 };
-    in.cl = (ss_clock_cfg){ 0, 0, 60 * SS_NS_PER_S, -1, 1, 1, 1, 1, 300 };
+    in.cl = (ss_clock_cfg){ 0, 0, 60 * SS_NS_PER_S, -1, 1, 1, 1, 1, -1, 300 };
     const char *name = lua_tostring(L, lua_upvalueindex(2));
     decl_begin(L, &c, "vm", &vm_fields, &in, ss_fleet_vm(w, name) != NULL);
+    ss_lua_vmx(&c, 1, &vm_fields, &in);
     const char *what = c.what;
     char buf[256];
     int given = get_string(&c, 1, "", "host", buf, sizeof buf) != NULL;
@@ -497,6 +502,7 @@ static int l_vm_body(lua_State *L)
     const ss_version *ver = host->version;
     if (in.cc.force_sync < 0) in.cc.force_sync = ver->force_sync;
     if (in.cl.sync_backward < 0) in.cl.sync_backward = ver->tools_backward;
+    if (in.cl.boot_backward < 0) in.cl.boot_backward = ver->boot_backward;
     const ss_strategy *st = ss_strategy_find(ver->strategy);
     if (get_string(&c, 1, "", "strategy", buf, sizeof buf)) {
         st = ss_strategy_find(buf);

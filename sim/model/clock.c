@@ -213,11 +213,16 @@ double ss_gclock_step(ss_gclock *gc, ss_time t, double new_offset_s, ss_clk_caus
 }
 
 int ss_gclock_resync(ss_gclock *gc, ss_time t, double host_offset_s, ss_clk_cause cause,
-                     int enabled, double *step)
+                     int enabled, int backward, double *step)
 {
     double d = 0.0;
-    if (enabled) d = ss_gclock_step(gc, t, host_offset_s, cause);
-    else ss_gclock_advance(gc, t);
+    if (enabled) {
+        /* Ahead and not allowed back: the sync happens and steps by 0. */
+        double now = ss_gclock_offset(gc, t);
+        d = ss_gclock_step(gc, t, now > host_offset_s && !backward ? now : host_offset_s, cause);
+    } else {
+        ss_gclock_advance(gc, t);
+    }
     if (step) *step = d;
     return enabled != 0;
 }
@@ -234,23 +239,23 @@ double ss_gclock_restore(ss_gclock *gc, ss_time t, ss_time t_snap, double offset
     return o - before;
 }
 
-int ss_gclock_power_on(ss_gclock *gc, ss_time t, double host_offset_s, int resync, double *step)
+int ss_gclock_power_on(ss_gclock *gc, ss_time t, double host_offset_s, int resync, int backward, double *step)
 {
     ss_gclock_thaw(gc, t);
-    return ss_gclock_resync(gc, t, host_offset_s, SS_CLK_BOOT, resync, step);
+    return ss_gclock_resync(gc, t, host_offset_s, SS_CLK_BOOT, resync, backward, step);
 }
 
 int ss_gclock_resume(ss_gclock *gc, ss_time t, double host_offset_s, int resync, double *step)
 {
     ss_gclock_thaw(gc, t);
-    return ss_gclock_resync(gc, t, host_offset_s, SS_CLK_RESUME, resync, step);
+    return ss_gclock_resync(gc, t, host_offset_s, SS_CLK_RESUME, resync, 0, step);
 }
 
 int ss_gclock_revert(ss_gclock *gc, ss_time t, ss_time t_snap, double offset_snap_s,
                      double host_offset_s, int resync, double *step)
 {
     ss_gclock_restore(gc, t, t_snap, offset_snap_s);
-    return ss_gclock_resync(gc, t, host_offset_s, SS_CLK_REVERT, resync, step);
+    return ss_gclock_resync(gc, t, host_offset_s, SS_CLK_REVERT, resync, 0, step);
 }
 
 int ss_gclock_tools_sync(ss_gclock *gc, ss_time t, double host_offset_s, double interval_s,

@@ -131,7 +131,20 @@ int ss_vm_snapshot(ss_world *w, ss_vm *vm, const char *name, int memory, char *w
     }
     double t = ss_time_to_s(ss_now(w));
     uint64_t before = vm->ds->used;
-    if (take(w, vm, name, memory, why, n) != 0) {
+    int levels = 0;
+    for (ss_snapshot *p = vm->cur; p; p = p->parent) levels++;
+    int max = vm->host->version->max_chain;
+    int failed = 0;
+    if (levels >= max) {
+        /* The vSphere API's TooManySnapshotLevels; KB 1025279: 32 in a chain. */
+        snprintf(why, n, "vm %s: its chain already holds %d snapshots, the most ESX %s supports in one chain", vm->name,
+                 levels, vm->host->version->name);
+        failed = 1;
+    } else {
+        failed = take(w, vm, name, memory, why, n) != 0;
+    }
+    if (failed) {
+        vm->snaps_failed++;
         ss_event ev = { .t = t, .kind = "snapshot_failed", .vm = vm->name, .host = vm->host->name,
                         .datastore = vm->ds->name, .snapshot = name, .detail = why };
         ss_emit(w, &ev);

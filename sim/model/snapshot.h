@@ -28,8 +28,10 @@ typedef struct ss_snapshot {
 } ss_snapshot;
 
 /* snapshot(vm, name, {memory=}): 0 taken (snapshot_created), 1 failed for
- * want of space (snapshot_failed, why says so), -1 impossible now (why
- * says why: a suspended VM, a name taken, a deletion running, ...). */
+ * want of space or because the chain already holds the host version's
+ * most snapshots (snapshot_failed, why says so; counted in snaps_failed),
+ * -1 impossible now (why says why: a suspended VM, a name taken, a
+ * deletion running, ...). */
 int ss_vm_snapshot(ss_world *w, ss_vm *vm, const char *name, int memory, char *why, size_t n);
 /* revert(vm, name): 0 done (a revert event), -1 impossible (why). */
 int ss_vm_revert(ss_world *w, ss_vm *vm, const char *name, char *why, size_t n);

@@ -1,16 +1,21 @@
 /*
  * timesync.c -- a VM's guest clock against its host's: the one-off resyncs
- * of boot, resume and revert (each a clock_step event) and VMware Tools'
- * periodic sync (vm.h; the clock arithmetic is clock.c's).
+ * of boot, resume and revert (each a clock_step event; forward only, except
+ * at boot when backward is allowed) and VMware Tools' periodic sync (vm.h;
+ * the clock arithmetic is clock.c's).
  */
 #include "model/timesync.h"
 
 static double host_offset(ss_world *w, ss_vm *vm) { return ss_hclock_offset(&vm->host->clock, ss_now(w)); }
 
+/* Forward only, except at boot with time.synchronize.tools.startup.backward
+ * (clock.resync.boot_backward): a guest that is ahead syncs by 0. */
 void ss_vm_resync(ss_world *w, ss_vm *vm, ss_clk_cause cause)
 {
     ss_time t = ss_now(w);
-    double step = ss_gclock_step(&vm->clock, t, host_offset(w, vm), cause);
+    double step = 0;
+    ss_gclock_resync(&vm->clock, t, host_offset(w, vm), cause, 1, cause == SS_CLK_BOOT && vm->ccl.boot_backward,
+                     &step);
     ss_event ev = { .t = ss_time_to_s(t), .kind = "clock_step", .vm = vm->name, .host = vm->host->name,
                     .value = step, .detail = ss_clk_cause_name(cause) };
     ss_emit(w, &ev);

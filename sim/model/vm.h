@@ -41,6 +41,7 @@ typedef struct ss_clock_cfg {
     int sync_backward;
     int catch_up;
     int resync_boot, resync_resume, resync_revert;
+    int boot_backward;             /* the boot sync may step a guest that is ahead back */
     double skew_limit;
 } ss_clock_cfg;
 
@@ -102,6 +103,7 @@ typedef struct ss_vm {
     /* Statistics. */
     uint64_t bytes_written, ios;
     int stalls;
+    int snaps_failed;              /* snapshot_failed events (space, chain depth) */
     double stall_s, throttled_s, throttled_bytes;
     ss_time throttle_since;
     struct ss_vm *next;
