@@ -28,24 +28,27 @@ LAYERS = {"engine": 0, "model": 1, "lua": 2, "output": 2, "run": 3, "main": 4}
 MODEL_RANKS = {
     # 0: data tables, pure algorithms, the world's context
     "emit.h": 0, "world.h": 0, "format.c": 0, "grainset.c": 0, "workload.c": 0, "clock.c": 0,
-    "strategy.h": 0, "strategy.c": 0, "version.h": 0, "version.c": 0,
-    # 1: space and bandwidth; hosts
-    "datastore.h": 1, "datastore.c": 1, "host.h": 1, "host.c": 1,
+    "strategy.h": 0, "strategy.c": 0, "version.h": 0, "version.c": 0, "guestos.h": 0, "guestos.c": 0,
+    # 1: space and bandwidth; hosts; backup proxies
+    "datastore.h": 1, "datastore.c": 1, "share.h": 1, "share.c": 1, "host.h": 1, "host.c": 1,
+    "proxy.h": 1, "proxy.c": 1,
     # 2: a disk's files
     "chain.h": 2, "chain.c": 2,
     # 3: a VM, as data
     "vm.h": 3, "vm.c": 3,
-    # 4: what a guest does: its writes, its clock
-    "guest_io.h": 4, "guest_io.c": 4, "timesync.h": 4, "timesync.c": 4,
-    # 5: explicit writes; power states
-    "write.h": 5, "write.c": 5, "power.h": 5, "power.c": 5,
+    # 4: what a guest does: its writes, its clock, VMware Tools
+    "guest_io.h": 4, "guest_io.c": 4, "timesync.h": 4, "timesync.c": 4, "tools.h": 4, "tools.c": 4,
+    # 5: explicit writes; power states; quiescing
+    "write.h": 5, "write.c": 5, "power.h": 5, "power.c": 5, "quiesce.h": 5, "quiesce.c": 5,
     # 6: the snapshot tree
     "snapshot.h": 6, "snapshot.c": 6,
     # 7-10: deleting snapshots: the job, one merge, the helper loop, the plan
     "job.h": 7, "job.c": 7, "merge.h": 8, "merge.c": 8, "helper.h": 9, "helper.c": 9,
     "delete.h": 10, "delete.c": 10,
-    # 11: everything declared, as a whole
-    "fleet.h": 11, "fleet.c": 11,
+    # 11: VCB backup jobs
+    "backup.h": 11, "backup.c": 11,
+    # 12: everything declared, as a whole
+    "fleet.h": 12, "fleet.c": 12,
 }
 
 FORBIDDEN_SYSTEM = {

@@ -53,7 +53,7 @@ static int l_resume(lua_State *L) { return do_power(L, "resume", ss_vm_resume); 
 typedef struct snap_in { int memory, quiesce; } snap_in;
 static const ss_field snap_f[] = {
     F_BOOL("memory", snap_in, memory, "false", "also save the VM's memory (a .vmsn of its size)"),
-    F_BOOL("quiesce", snap_in, quiesce, "false", "quiesce the guest's file systems first"),
+    F_BOOL("quiesce", snap_in, quiesce, "false", "quiesce the guest's file systems first (one attempt; see vm.quiesce)"),
 };
 static const ss_fields snap_fields = SS_FIELDS("snapshot options", snap_f);
 
@@ -70,7 +70,7 @@ static int l_snapshot(lua_State *L)
         ss_fields_parse(&c, 3, "options", &snap_fields, &in);
     }
     char why[256];
-    int rc = ss_vm_snapshot(s->w, vm, name, in.memory, why, sizeof why);
+    int rc = ss_vm_snapshot(s->w, vm, name, in.memory, in.quiesce, why, sizeof why);
     if (rc < 0) return luaL_error(L, "snapshot: %s", why);
     lua_pushboolean(L, rc == 0);
     if (rc == 0) return 1;
@@ -190,17 +190,8 @@ static int l_set_workload(lua_State *L)
     return 0;
 }
 
-static int not_yet(lua_State *L, const char *fn)
-{
-    return luaL_error(L, "%s is not simulated in this version of snapsim (VCB backups and hostd faults are "
-                         "the next milestone; see README)", fn);
-}
-static int l_backup(lua_State *L) { return not_yet(L, "backup"); }
-static int l_fail_host(lua_State *L) { return not_yet(L, "fail_host"); }
-
 const luaL_Reg ss_lua_actions[] = {
     { "power_on", l_power_on }, { "power_off", l_power_off }, { "suspend", l_suspend }, { "resume", l_resume },
     { "snapshot", l_snapshot }, { "revert", l_revert }, { "delete_snapshot", l_delete_snapshot },
-    { "delete_all", l_delete_all }, { "write", l_write }, { "set_workload", l_set_workload },
-    { "backup", l_backup }, { "fail_host", l_fail_host }, { NULL, NULL },
+    { "delete_all", l_delete_all }, { "write", l_write }, { "set_workload", l_set_workload }, { NULL, NULL },
 };

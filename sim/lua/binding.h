@@ -43,7 +43,7 @@ static inline ss_script *ss_script_of(lua_State *L)
 }
 
 /* Each file's functions, registered as globals by sandbox.c. */
-extern const luaL_Reg ss_lua_declare[], ss_lua_schedule[], ss_lua_actions[], ss_lua_queries[];
+extern const luaL_Reg ss_lua_declare[], ss_lua_schedule[], ss_lua_actions[], ss_lua_ops[], ss_lua_queries[];
 
 /* call.c: call the function below nargs arguments on the stack, with
  * file:line added to errors; an error stops the run.  ss_lua_msgh is the
@@ -62,6 +62,9 @@ void ss_lua_workload(vctx *c, int t, const char *prefix, const char *vm, const s
  * the fields fs of target, as if each aliased field had been written;
  * raises on unknown names and on options given twice. */
 void ss_lua_vmx(vctx *c, int t, const ss_fields *fs, void *target);
+/* declare.c: a guest OS identifier at t[key] (already read into id):
+ * raises, naming the field, if VMware has no such identifier. */
+const ss_guest_os *ss_lua_guest_os(vctx *c, int t, const char *prefix, const char *key, const char *id);
 /* The VM named by argument idx of an action or query (raises if unknown). */
 ss_vm *ss_lua_arg_vm(lua_State *L, ss_script *s, int idx, const char *fn);
 

@@ -13,8 +13,9 @@
 
 #include "lua/binding.h"
 #include "model/datastore.h"
-#include "model/host.h"
 #include "model/fleet.h"
+#include "model/host.h"
+#include "model/proxy.h"
 #include "model/guest_io.h"
 #include "model/timesync.h"
 #include "model/version.h"
@@ -51,7 +52,7 @@ static const ss_field datastore_f[] = {
 static const ss_fields datastore_fields = SS_FIELDS("datastore", datastore_f);
 
 typedef struct host_in {
-    double drift_ppm;
+    double drift_ppm, nbd_bandwidth;
     int ntp;
     uint64_t hostd_memory, hostd_limit, hostd_leak_op, hostd_leak_hour;
     ss_time hostd_restart;
@@ -75,24 +76,39 @@ static const ss_field hostd_f[] = {
 static const ss_fields hostd_fields = SS_FIELDS("host.hostd", hostd_f);
 
 static const ss_field host_f[] = {
-    F_CUSTOM("version", "one of 3.5, 4.0, 4.1, 5.0, 5.1, 5.5, 6.0, 6.5, 6.7, 7.0", "3.5",
+    F_CUSTOM("version", "one of 3.5, 3.5u2, 3.5u3, 4.0, 4.1, 5.0, 5.1, 5.5, 6.0, 6.5, 6.7, 7.0", "3.5",
              "the ESX/ESXi release: its VMs' defaults (strategy, delta format, force_sync, Tools sync) are that release's"),
     F_CUSTOM("datastores", "a list of datastore names", "{}", "the datastores the host sees"),
     F_TABLE("clock", 0, &hclock_fields, "the host's clock"),
     F_TABLE("hostd", 0, &hostd_fields, "the management agent (validated, not simulated yet)"),
+    F_RATE("nbd_bandwidth", host_in, nbd_bandwidth, "40MB/s",
+           "the network NBD backup exports read through, shared by them", SS_F_POSITIVE),
 };
 static const ss_fields host_fields = SS_FIELDS("host", host_f);
+
+typedef struct proxy_in { double bandwidth; int max_concurrent; } proxy_in;
+
+static const ss_field proxy_f[] = {
+    F_RATE("bandwidth", proxy_in, bandwidth, "no limit", "what the proxy reads, split equally among its exports",
+           SS_F_POSITIVE),
+    F_INT("max_concurrent", proxy_in, max_concurrent, 1, 1000, "1", "backup jobs it runs at once; more wait (FIFO)"),
+    F_CUSTOM("datastores", "a list of datastore names", "every datastore",
+             "the datastores it sees (san and hotadd read from them)"),
+};
+static const ss_fields proxy_fields = SS_FIELDS("proxy", proxy_f);
 
 static const char *const power_names[] = { "off", "on", NULL };
 static const char *const prov_names[] = { "thick", "thin", NULL };
 static const char *const arrival_names[] = { "poisson", "constant", NULL };
 static const char *const pattern_names[] = { "uniform", "sequential", "hotspot", "zipf", NULL };
 
-typedef struct disk_in { uint64_t size; int provisioning; } disk_in;
+typedef struct disk_in { uint64_t size, used; int provisioning; } disk_in;
 
 static const ss_field disk_f[] = {
     F_SIZE("size", disk_in, size, NULL, "the virtual disk's capacity", SS_F_REQUIRED | SS_F_POSITIVE),
     F_ENUM("provisioning", disk_in, provisioning, prov_names, "thick", "thick: full size from creation; thin: grows"),
+    F_SIZE("used", disk_in, used, "0 (thin), the whole disk (thick)",
+           "guest data already in the base at the start, from offset 0 (what backups and conversions copy)", 0),
     F_CUSTOM("format", "one of vmfsSparse, seSparse, qcow2, ideal", "the host version's (vmfsSparse; seSparse on 6.5+)",
              "the delta format"),
 };
@@ -130,11 +146,23 @@ static const ss_field vclock_f[] = {
 };
 static const ss_fields vclock_fields = SS_FIELDS("vm.clock", vclock_f);
 
+static const ss_field quiesce_f[] = {
+    F_NUMBER("fail", ss_quiesce_cfg, fail, 0, 1, "0", "probability that one quiesce attempt fails (stream vm:<name>:quiesce)"),
+    F_RATE("max_write_rate", ss_quiesce_cfg, max_write_rate, "20MB/s",
+           "a guest writing faster than this cannot be quiesced (the SYNC driver cannot hold its writes)", 0),
+    F_INT("retries", ss_quiesce_cfg, retries, 0, 100, "0", "a backup's quiesce attempts after the first"),
+    F_SECONDS("time", ss_quiesce_cfg, time, "10s", "how long one quiesce attempt takes", 0),
+};
+static const ss_fields quiesce_fields = SS_FIELDS("vm.quiesce", quiesce_f);
+
+static const char *const tools_names[] = { "running", "not_running", "not_installed", NULL };
+
 typedef struct vm_in {
     uint64_t memory;
-    int power;
+    int power, tools, disk_full;
     ss_consolidation_cfg cc;
     ss_clock_cfg cl;
+    ss_quiesce_cfg q;
 } vm_in;
 
 static const ss_field vm_f[] = {
@@ -151,6 +179,11 @@ static const ss_field vm_f[] = {
     F_CUSTOM("workload", "a workload table", NULL, "what the guest writes"),
     F_CUSTOM("vmx", "a table of .vmx options by their real names", "{}",
              "aliases of the fields above, e.g. [\"snapshot.maxIterations\"] = 20 (sim/lua/vmx.c, docs/model.md)"),
+    F_CUSTOM("guest_os", "a VMware guest OS identifier (win2000serv, winnetstandard, rhel5, ...)", "winnetstandard",
+             "the .vmx guestOS: quiescing depends on it"),
+    F_ENUM("tools", vm_in, tools, tools_names, "running", "VMware Tools in the guest, while it runs"),
+    F_BOOL("guest_disk_full", vm_in, disk_full, "false", "the guest's own file systems are full (quiescing fails)"),
+    F_TABLE("quiesce", offsetof(vm_in, q), &quiesce_fields, "quiescing the guest for a snapshot or a backup"),
 };
 static const ss_fields vm_fields = SS_FIELDS("vm", vm_f);
 
@@ -188,8 +221,9 @@ static const ss_fields wl_fields = SS_FIELDS("workload", wl_f);
 /* Every table of the language, for `snapsim help fields` and the checks
  * of docs/language.md. */
 const ss_fields *const ss_lua_decl_fields[] = {
-    &scenario_fields, &datastore_fields, &host_fields, &hclock_fields, &hostd_fields, &vm_fields, &disk_fields,
-    &cons_fields, &vclock_fields, &resync_fields, &wl_fields, &hot_fields, &zipf_fields, &region_fields, NULL,
+    &scenario_fields, &datastore_fields, &host_fields, &hclock_fields, &hostd_fields, &proxy_fields, &vm_fields,
+    &disk_fields, &cons_fields, &vclock_fields, &resync_fields, &quiesce_fields, &wl_fields, &hot_fields,
+    &zipf_fields, &region_fields, NULL,
 };
 
 /* ---- scenario{} ---- */
@@ -284,12 +318,37 @@ static int l_datastore_body(lua_State *L)
 }
 static int l_datastore(lua_State *L) { return decl_name(L, "datastore", l_datastore_body); }
 
+/* `datastores = { "ds1", ... }` of the declaration at index 1: each must be
+ * declared; stores up to max of them in out (when out is given).  Returns
+ * how many were listed. */
+static int datastore_list(vctx *c, ss_world *w, const char *whom, ss_datastore **out, int max)
+{
+    lua_State *L = c->L;
+    if (!get_table(c, 1, "", "datastores")) return 0;
+    int n = (int)lua_rawlen(L, -1);
+    if (out && n > max) verr_key(c, 1, "", "datastores", "a shorter list of datastore names", "");
+    for (int i = 1; i <= n; i++) {
+        lua_rawgeti(L, -1, i);
+        char f[64], why[96];
+        snprintf(f, sizeof f, "datastores[%d]", i);
+        if (lua_type(L, -1) != LUA_TSTRING) verr(c, f, -1, "a datastore name", "");
+        ss_datastore *ds = ss_fleet_ds(w, lua_tostring(L, -1));
+        snprintf(why, sizeof why, "declare it before %s", whom);
+        if (!ds) verr(c, f, -1, "the name of a declared datastore", why);
+        if (out) out[i - 1] = ds;
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return n;
+}
+
 static int l_host_body(lua_State *L)
 {
     ss_script *s = ss_script_of(L);
     vctx c;
     host_in in;
     memset(&in, 0, sizeof in);
+    in.nbd_bandwidth = 40.0 * 1048576;
     const char *name = lua_tostring(L, lua_upvalueindex(2));
     decl_begin(L, &c, "host", &host_fields, &in, ss_fleet_host(s->w, name) != NULL);
     const ss_version *ver = ss_version_default();
@@ -299,19 +358,7 @@ static int l_host_body(lua_State *L)
         snprintf(exp, sizeof exp, "one of %s", ss_version_names());
         verr_key(&c, 1, "", "version", exp, "");
     }
-    if (get_table(&c, 1, "", "datastores")) {
-        int n = (int)lua_rawlen(L, -1);
-        for (int i = 1; i <= n; i++) {
-            lua_rawgeti(L, -1, i);
-            char f[64];
-            snprintf(f, sizeof f, "datastores[%d]", i);
-            if (lua_type(L, -1) != LUA_TSTRING) verr(&c, f, -1, "a datastore name", "");
-            if (!ss_fleet_ds(s->w, lua_tostring(L, -1)))
-                verr(&c, f, -1, "the name of a declared datastore", "declare it before the host");
-            lua_pop(L, 1);
-        }
-        lua_pop(L, 1);
-    }
+    datastore_list(&c, s->w, "the host", NULL, 0);
     double off_s = 0;
     if (get_table(&c, 1, "", "clock")) {
         int t = lua_gettop(L);
@@ -336,6 +383,7 @@ static int l_host_body(lua_State *L)
     ss_host *h = ss_host_new(name, off_s, in.drift_ppm, in.ntp);
     if (!h) return luaL_error(L, "out of memory");
     h->version = ver;
+    h->nbd.bandwidth = in.nbd_bandwidth;
     ss_host **pp = &s->w->hosts;
     while (*pp) pp = &(*pp)->next;
     *pp = h;
@@ -343,16 +391,43 @@ static int l_host_body(lua_State *L)
 }
 static int l_host(lua_State *L) { return decl_name(L, "host", l_host_body); }
 
+static int l_proxy_body(lua_State *L)
+{
+    ss_script *s = ss_script_of(L);
+    vctx c;
+    proxy_in in = { 0, 1 };
+    const char *name = lua_tostring(L, lua_upvalueindex(2));
+    decl_begin(L, &c, "proxy", &proxy_fields, &in, ss_fleet_proxy(s->w, name) != NULL);
+    int nds = 0;
+    for (ss_datastore *d = s->w->dss; d; d = d->next) nds++;
+    /* Parsed into a Lua-owned buffer, so nothing leaks if a name is bad. */
+    ss_datastore **list = lua_newuserdatauv(L, (size_t)(nds + 1) * sizeof *list, 0);
+    int n = datastore_list(&c, s->w, "the proxy", list, nds);
+    ss_proxy *p = ss_proxy_new(name, in.bandwidth, in.max_concurrent);
+    if (!p) return luaL_error(L, "out of memory");
+    if (n > 0 && ss_proxy_set_datastores(p, list, n) != 0) {
+        ss_proxy_free(p);
+        return luaL_error(L, "out of memory");
+    }
+    ss_proxy **pp = &s->w->proxies;
+    while (*pp) pp = &(*pp)->next;
+    *pp = p;
+    return 0;
+}
+static int l_proxy(lua_State *L) { return decl_name(L, "proxy", l_proxy_body); }
+
 /* ---- vm "name" { ... } ---- */
 
 /* A disk table; its format defaults to the host version's for its size. */
 static void parse_disk(vctx *c, int t, const char *prefix, const ss_version *ver, ss_disk *d)
 {
     lua_State *L = c->L;
-    disk_in in = { 0, 0 };
+    disk_in in = { 0, UINT64_MAX, 0 };
     ss_fields_parse(c, t, prefix, &disk_fields, &in);
     d->capacity = in.size;
     d->thin = in.provisioning == 1;
+    if (in.used != UINT64_MAX && in.used > in.size) verr_key(c, t, prefix, "used", "at most the disk's size", "");
+    d->used = in.used != UINT64_MAX ? in.used : d->thin ? 0 : in.size;
     char buf[64];
     d->fmt = ss_format_find(ss_version_format(ver, d->capacity));
     if (get_string(c, t, prefix, "format", buf, sizeof buf)) {
@@ -488,11 +563,14 @@ static int l_vm_body(lua_State *L)
     /* -1: not given, the host version's default (below). */
     in.cc = (ss_consolidation_cfg){ 10, 12.0, -1, 0.1 };
     in.cl = (ss_clock_cfg){ 0, 0, 60 * SS_NS_PER_S, -1, 1, 1, 1, 1, -1, 300 };
+    in.q = (ss_quiesce_cfg){ 0, 20.0 * 1048576, 0, 10 };
     const char *name = lua_tostring(L, lua_upvalueindex(2));
     decl_begin(L, &c, "vm", &vm_fields, &in, ss_fleet_vm(w, name) != NULL);
     ss_lua_vmx(&c, 1, &vm_fields, &in);
     const char *what = c.what;
     char buf[256];
+    const ss_guest_os *os = ss_guest_os_find("winnetstandard");
+    if (get_string(&c, 1, "", "guest_os", buf, sizeof buf)) os = ss_lua_guest_os(&c, 1, "", "guest_os", buf);
     int given = get_string(&c, 1, "", "host", buf, sizeof buf) != NULL;
     ss_host *host = ref_field(&c, "host", w->hosts, w->hosts && !w->hosts->next, given ? ss_fleet_host(w, buf) : NULL,
                               given);
@@ -564,6 +642,10 @@ static int l_vm_body(lua_State *L)
     vm->strategy = st;
     vm->ccfg = in.cc;
     vm->ccl = in.cl;
+    vm->qcfg = in.q;
+    vm->guest_os = os;
+    vm->tools = (ss_tools)in.tools;
+    vm->guest_disk_full = in.disk_full;
     ss_vm **pp = &w->vms;
     while (*pp) pp = &(*pp)->next;
     *pp = vm;
@@ -571,6 +653,7 @@ static int l_vm_body(lua_State *L)
         vm->disks[i].capacity = tmp[i].capacity;
         vm->disks[i].thin = tmp[i].thin;
         ss_disk_set_format(&vm->disks[i], tmp[i].fmt, ver);
+        vm->disks[i].used = tmp[i].used;
         ss_disk_init(w, &vm->dir, &vm->disks[i], i);
     }
     ss_vm_clock_start(w, vm);
@@ -584,6 +667,21 @@ static int l_vm_body(lua_State *L)
 }
 static int l_vm(lua_State *L) { return decl_name(L, "vm", l_vm_body); }
 
+/* A guest OS identifier (vm{guest_os=}, set_guest_os(), convert's
+ * physical.guest_os): raises with the list of known ones. */
+const ss_guest_os *ss_lua_guest_os(vctx *c, int t, const char *prefix, const char *key, const char *id)
+{
+    const ss_guest_os *os = ss_guest_os_find(id);
+    if (!os) {
+        char names[1200], exp[1300];
+        ss_guest_os_names(names, sizeof names);
+        snprintf(exp, sizeof exp, "a VMware guest OS identifier (one of %s)", names);
+        verr_key(c, t, prefix, key, exp, "");
+    }
+    return os;
+}
+
 const luaL_Reg ss_lua_declare[] = {
-    { "scenario", l_scenario }, { "datastore", l_datastore }, { "host", l_host }, { "vm", l_vm }, { NULL, NULL },
+    { "scenario", l_scenario }, { "datastore", l_datastore }, { "host", l_host }, { "proxy", l_proxy },
+    { "vm", l_vm },             { NULL, NULL },
 };

@@ -77,6 +77,7 @@ static int setup_state(lua_State *L)
     reg_all(L, s, ss_lua_schedule);
     reg_all(L, s, ss_lua_queries);
     reg_all(L, s, ss_lua_actions);
+    reg_all(L, s, ss_lua_ops);
     return 0;
 }
 

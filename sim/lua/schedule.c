@@ -100,7 +100,7 @@ static const char *const event_kinds[] = {
     "power_on", "power_off", "suspend", "resume", "snapshot_created", "snapshot_failed", "revert",
     "consolidation_started", "consolidation_step", "consolidation_done", "consolidation_failed", "vm_stalled",
     "vm_resumed_io", "datastore_full", "clock_step", "backup_started", "backup_done", "backup_failed",
-    "host_not_responding", "host_responding", NULL
+    "backup_missed", "tools_status", "host_not_responding", "host_responding", NULL
 };
 
 static int l_on(lua_State *L)
@@ -137,11 +137,12 @@ static void push_event(lua_State *L, const ss_event *ev)
     lua_createtable(L, 0, 16);
     lua_pushnumber(L, ev->t); lua_setfield(L, -2, "t");
 #define SETS(k) if (ev->k) { lua_pushstring(L, ev->k); lua_setfield(L, -2, #k); }
-    SETS(kind) SETS(vm) SETS(host) SETS(datastore) SETS(snapshot) SETS(detail) SETS(strategy)
+    SETS(kind) SETS(vm) SETS(host) SETS(datastore) SETS(snapshot) SETS(detail) SETS(strategy) SETS(phase) SETS(proxy)
 #undef SETS
     lua_pushinteger(L, ev->bytes); lua_setfield(L, -2, "bytes");
     lua_pushnumber(L, ev->value); lua_setfield(L, -2, "value");
     if (ev->used > 0) { lua_pushinteger(L, ev->used); lua_setfield(L, -2, "used"); }
+    if (ev->phase) { lua_pushinteger(L, ev->job); lua_setfield(L, -2, "job"); }
     if (ev->strategy) {
         lua_pushinteger(L, ev->bytes_copied); lua_setfield(L, -2, "bytes_copied");
         lua_pushinteger(L, ev->peak_extra_bytes); lua_setfield(L, -2, "peak_extra_bytes");
@@ -193,7 +194,7 @@ static char *dup0(const char *str)
 
 typedef struct pending_ev {
     ss_event ev;
-    char *str[7];
+    char *str[9];
     struct pending_ev *prev, *next;   /* s->pending, to free what never fired */
 } pending_ev;
 
@@ -202,7 +203,7 @@ static void pending_free(ss_script *s, pending_ev *p)
     if (p->prev) p->prev->next = p->next;
     else s->pending = p->next;
     if (p->next) p->next->prev = p->prev;
-    for (int i = 0; i < 7; i++) free(p->str[i]);
+    for (int i = 0; i < 9; i++) free(p->str[i]);
     free(p);
 }
 
@@ -233,6 +234,8 @@ void ss_script_post(ss_script *s, const ss_event *ev)
     p->ev.snapshot = p->str[4] = dup0(ev->snapshot);
     p->ev.detail = p->str[5] = dup0(ev->detail);
     p->ev.strategy = p->str[6] = dup0(ev->strategy);
+    p->ev.phase = p->str[7] = dup0(ev->phase);
+    p->ev.proxy = p->str[8] = dup0(ev->proxy);
     p->next = s->pending;
     if (s->pending) s->pending->prev = p;
     s->pending = p;

@@ -145,10 +145,16 @@ int ss_disk_init(ss_world *w, ss_folder *dir, ss_disk *d, int index)
     d->margin = 2 * (d->fmt->step + d->fmt->thin_block + 2 * d->fmt->region_meta);
     disk_file_name(d, 0, name, sizeof name);
     d->base = ss_file_new(w, dir, d, SS_FILE_FLAT, name, NULL, d->thin ? 0 : d->capacity);
+    if (d->used > d->capacity) d->used = d->capacity;
     if (d->thin) {
         d->base->gs = ss_gs_new(ss_format_thin_shift(d->fmt));
         if (!d->base->gs) abort();
         d->base->cap_need = 0;
+        if (d->used) {
+            if (ss_gs_add_range(d->base->gs, 0, (d->used + d->fmt->grain - 1) >> d->grain_shift) == UINT64_MAX)
+                abort();
+            ss_file_resize(w, d->base);
+        }
     } else {
         d->base->thick = 1;
     }

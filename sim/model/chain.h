@@ -62,6 +62,9 @@ struct ss_disk {
     const ss_format *fmt;     /* == &fmtv once the disk is made (ss_disk_set_format) */
     ss_format fmtv;           /* the format's row as the host's version lays it out */
     int thin;
+    uint64_t used;            /* guest data in the base at creation, from offset 0: a thin base
+                               * holds those grains; a thick base holds everything, and this
+                               * says how much of it a backup or a conversion copies */
     uint64_t ngrains;         /* capacity / grain, rounded up */
     ss_file *base;            /* root of the file tree */
     ss_file *top;             /* where guest writes go ("you are here") */

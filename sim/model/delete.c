@@ -99,6 +99,13 @@ static double plan_copy_bytes(const ss_job *j)
 int ss_delete_start(ss_world *w, ss_vm *vm, const char *name, const ss_strategy *st, int precheck, char *why,
                     size_t n)
 {
+    return ss_delete_start_then(w, vm, name, st, precheck, NULL, NULL, why, n);
+}
+
+int ss_delete_start_then(ss_world *w, ss_vm *vm, const char *name, const ss_strategy *st, int precheck,
+                         void (*on_end)(void *ctx, const char *result, const char *reason), void *ctx, char *why,
+                         size_t n)
+{
     if (vm->job) {
         snprintf(why, n, "a snapshot deletion is already running on vm %s (%s, started at %.0f s)", vm->name,
                  vm->job->label, ss_time_to_s(vm->job->t_start));
@@ -112,6 +119,11 @@ int ss_delete_start(ss_world *w, ss_vm *vm, const char *name, const ss_strategy 
         snprintf(why, n, "vm %s has no snapshots to delete", vm->name);
         return -2;
     }
+    for (ss_snapshot *s = vm->snaps; s; s = s->next)
+        if (s->held && (!name || s == snap)) {
+            snprintf(why, n, "snapshot \"%s\" of vm %s is in use: a backup is exporting its disks", s->name, vm->name);
+            return -2;
+        }
     ss_vm_sync(w, vm, ss_now(w));
 
     ss_job *j = calloc(1, sizeof *j);
@@ -123,6 +135,8 @@ int ss_delete_start(ss_world *w, ss_vm *vm, const char *name, const ss_strategy 
     if (!j->label) abort();
     strcpy(j->label, name ? name : "(all)");
     j->after_merge = ss_helper_next;
+    j->on_end = on_end;
+    j->end_ctx = ctx;
     j->helper = calloc((size_t)vm->ndisks, sizeof *j->helper);
     j->iter = calloc((size_t)vm->ndisks, sizeof *j->iter);
     if (!j->helper || !j->iter) abort();

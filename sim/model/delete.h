@@ -19,5 +19,10 @@
  * and free), -2 impossible (why says why). */
 int ss_delete_start(ss_world *w, ss_vm *vm, const char *name, const ss_strategy *st, int precheck, char *why,
                     size_t n);
+/* The same, and on_end(ctx, result, reason) when the deletion started
+ * ends (perhaps before this returns 0: a deletion that moves no data). */
+int ss_delete_start_then(ss_world *w, ss_vm *vm, const char *name, const ss_strategy *st, int precheck,
+                         void (*on_end)(void *ctx, const char *result, const char *reason), void *ctx, char *why,
+                         size_t n);
 
 #endif

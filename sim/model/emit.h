@@ -5,7 +5,8 @@
  * happened to an emitter, a table of functions the run provides
  * (run/sim.c).  An event becomes a row of /events and is passed to the
  * scenario's on() handlers; a finished deletion and each of its merges
- * become rows of /consolidations and /consolidation_steps; `sample` says
+ * become rows of /consolidations and /consolidation_steps; a backup job's
+ * end and each of its phases rows of /backups and /backup_phases; `sample` says
  * "the state changed: record the series now".  Every function may be NULL.
  * The strings of an event belong to the caller and live only during the
  * call: an emitter that keeps them copies them.
@@ -28,6 +29,9 @@ typedef struct ss_event {
     double duration, stun_time;
     int64_t iterations, merges;
     int64_t used;             /* datastore use at the event (consolidation_step), or 0 */
+    /* backup_* extras (phase != NULL) */
+    const char *phase, *proxy;
+    int64_t job;
 } ss_event;
 
 /* One merge of a deletion (a row of /consolidation_steps). */
@@ -38,6 +42,23 @@ typedef struct ss_step_rec {
     int stunned;
 } ss_step_rec;
 
+/* A backup job that ended (a row of /backups): done, failed, missed, or
+ * unfinished at the end of the run; `phase` is where it ended. */
+typedef struct ss_backup_rec {
+    int64_t job;
+    double t_submit, t_start, t_end;
+    const char *vm, *host, *datastore, *proxy, *mode, *transport, *result, *phase, *consistency, *detail;
+    int64_t bytes, quiesce_attempts;
+    double wait_s, quiesce_s, export_s, delete_s;
+} ss_backup_rec;
+
+/* One phase of a backup job (a row of /backup_phases). */
+typedef struct ss_phase_rec {
+    int64_t job;
+    double t0, t1;
+    const char *vm, *phase, *result, *detail;
+} ss_phase_rec;
+
 typedef struct ss_emitter {
     void *ctx;
     void (*event)(void *ctx, const ss_event *ev);
@@ -47,6 +68,8 @@ typedef struct ss_emitter {
                           const char *result);
     void (*step)(void *ctx, const ss_step_rec *s);
     void (*sample)(void *ctx);
+    void (*backup)(void *ctx, const ss_backup_rec *b);
+    void (*phase)(void *ctx, const ss_phase_rec *p);
 } ss_emitter;
 
 #endif

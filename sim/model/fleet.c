@@ -5,8 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model/job.h"
+#include "model/backup.h"
 #include "model/fleet.h"
+#include "model/job.h"
 #include "model/guest_io.h"
 #include "model/power.h"
 #include "model/snapshot.h"
@@ -27,6 +28,12 @@ ss_world *ss_fleet_new(uint64_t seed)
 void ss_fleet_free(ss_world *w)
 {
     if (!w) return;
+    ss_backup_free_all(w);
+    while (w->proxies) {
+        ss_proxy *p = w->proxies;
+        w->proxies = p->next;
+        ss_proxy_free(p);
+    }
     while (w->vms) {
         ss_vm *vm = w->vms;
         w->vms = vm->next;
@@ -60,6 +67,13 @@ ss_host *ss_fleet_host(const ss_world *w, const char *name)
 {
     for (ss_host *h = w->hosts; h; h = h->next)
         if (strcmp(h->name, name) == 0) return h;
+    return NULL;
+}
+
+ss_proxy *ss_fleet_proxy(const ss_world *w, const char *name)
+{
+    for (ss_proxy *p = w->proxies; p; p = p->next)
+        if (strcmp(p->name, name) == 0) return p;
     return NULL;
 }
 
@@ -99,6 +113,7 @@ void ss_fleet_start_tick(ss_world *w, ss_time tick)
 void ss_fleet_finish(ss_world *w)
 {
     for (ss_vm *vm = w->vms; vm; vm = vm->next) ss_job_report_unfinished(w, vm);
+    ss_backup_finish_run(w);
 }
 
 int ss_fleet_check(const ss_world *w, char *why, size_t n)

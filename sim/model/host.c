@@ -1,6 +1,7 @@
 /*
  * host.c -- an ESX host: its version and its clock (host.h).
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,7 @@ ss_host *ss_host_new(const char *name, double offset0_s, double drift_ppm, int n
     memcpy(h->name, name, n);
     h->version = ss_version_default();
     ss_hclock_init(&h->clock, offset0_s, drift_ppm, ntp);
+    h->nbd.bandwidth = INFINITY;
     return h;
 }
 

@@ -1,10 +1,12 @@
 /*
  * host.h -- an ESX host (host.c): its product version, whose defaults its
- * VMs take (version.h), and its clock, against which guests resync.
+ * VMs take (version.h), and its clock, against which guests resync; the
+ * network NBD backup exports read through.
  */
 #ifndef SNAPSIM_MODEL_HOST_H
 #define SNAPSIM_MODEL_HOST_H
 
+#include "model/share.h"
 #include "model/version.h"
 #include "model/world.h"
 #include "snapsim/clock.h"
@@ -13,6 +15,7 @@ typedef struct ss_host {
     char *name;
     const ss_version *version;    /* never NULL */
     ss_hclock clock;
+    ss_share nbd;             /* NBD backup exports share this bandwidth */
     struct ss_host *next;
 } ss_host;
 

@@ -61,7 +61,31 @@ void ss_job_finish(ss_job *j, const char *result, const char *reason)
     ss_emit_consolidation(w, &ev, ss_time_to_s(j->t_start), vm->ds->name, result);
     ss_changed(w);
     vm->job = NULL;
+    void (*on_end)(void *, const char *, const char *) = j->on_end;
+    void *ctx = j->end_ctx;
     ss_job_free(j);
+    /* Then whoever waits: they may start the next deletion. */
+    if (on_end) on_end(ctx, result, reason);
+    while (vm->idle_waiters && !vm->job) {
+        ss_vm_waiter *wt = vm->idle_waiters;
+        vm->idle_waiters = wt->next;
+        wt->next = NULL;
+        wt->on_idle(w, wt);
+    }
+}
+
+void ss_vm_wait_idle(ss_vm *vm, ss_vm_waiter *wt)
+{
+    wt->next = NULL;
+    ss_vm_waiter **pp = &vm->idle_waiters;
+    while (*pp) pp = &(*pp)->next;
+    *pp = wt;
+}
+
+void ss_vm_unwait_idle(ss_vm *vm, ss_vm_waiter *wt)
+{
+    for (ss_vm_waiter **pp = &vm->idle_waiters; *pp; pp = &(*pp)->next)
+        if (*pp == wt) { *pp = wt->next; wt->next = NULL; return; }
 }
 
 /* The run ended during the job: its row says so (no event: nothing happened). */

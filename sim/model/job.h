@@ -64,6 +64,10 @@ struct ss_job {
     int stunned;              /* we stunned the VM for this merge */
     int mirrored;
     void (*after_merge)(ss_job *j);   /* what a finished merge goes on with (helper.c) */
+    /* Who started it, told when it ends (result "done" or "failed"; reason
+     * NULL when done), after vm->job is cleared: a backup's deletion. */
+    void (*on_end)(void *ctx, const char *result, const char *reason);
+    void *end_ctx;
 };
 
 /* job.c */
@@ -75,5 +79,9 @@ void ss_job_finish(ss_job *j, const char *result, const char *reason);
 void ss_job_fail(ss_job *j, const char *reason);        /* unstun, then finish "failed" */
 /* Is f the delta the running guest writes to? */
 int ss_job_is_active(const ss_job *j, const ss_file *f);
+/* Wait for the VM's running deletion to end (wt->on_idle is called once,
+ * after vm->job is cleared); unwait takes a waiter out. */
+void ss_vm_wait_idle(ss_vm *vm, ss_vm_waiter *wt);
+void ss_vm_unwait_idle(ss_vm *vm, ss_vm_waiter *wt);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "model/guest_io.h"
 #include "model/power.h"
+#include "model/quiesce.h"
 #include "model/snapshot.h"
 
 static char *dupstr(const char *s)
@@ -119,7 +120,41 @@ void ss_snapshot_unlink(ss_vm *vm, ss_snapshot *s)
     free(s);
 }
 
-int ss_vm_snapshot(ss_world *w, ss_vm *vm, const char *name, int memory, char *why, size_t n)
+static int refuse(ss_world *w, ss_vm *vm, const char *name, const char *why)
+{
+    ss_event ev = { .t = ss_time_to_s(ss_now(w)), .kind = "snapshot_failed", .vm = vm->name, .host = vm->host->name,
+                    .datastore = vm->ds->name, .snapshot = name, .detail = why };
+    ss_emit(w, &ev);
+    vm->snaps_failed++;
+    return 1;
+}
+
+static int snapshot_as(ss_world *w, ss_vm *vm, const char *name, int memory, const char *note, char *why, size_t n)
+{
+    double t = ss_time_to_s(ss_now(w));
+    ss_vm_sync(w, vm, ss_now(w));   /* the guest's writes so far belong below the snapshot */
+    uint64_t before = vm->ds->used;
+    int levels = 0;
+    for (ss_snapshot *p = vm->cur; p; p = p->parent) levels++;
+    if (levels >= vm->host->version->max_chain) {
+        /* The vSphere API's TooManySnapshotLevels; KB 1025279: 32 in a chain. */
+        snprintf(why, n, "vm %s: its chain already holds %d snapshots, the most ESX %s supports in one chain", vm->name,
+                 levels, vm->host->version->name);
+        return refuse(w, vm, name, why);
+    }
+    if (take(w, vm, name, memory, why, n) != 0) return refuse(w, vm, name, why);
+    ss_vm_start_io(w, vm);
+    char detail[200];
+    snprintf(detail, sizeof detail, "%s%s%s", memory ? "memory" : "disk-only", note ? ", " : "", note ? note : "");
+    ss_event ev = { .t = t, .kind = "snapshot_created", .vm = vm->name, .host = vm->host->name,
+                    .datastore = vm->ds->name, .snapshot = name, .bytes = (int64_t)(vm->ds->used - before),
+                    .detail = detail };
+    ss_emit(w, &ev);
+    ss_changed(w);
+    return 0;
+}
+
+static int can_snapshot(ss_vm *vm, const char *name, int memory, char *why, size_t n)
 {
     if (!*name) { snprintf(why, n, "the name must not be empty"); return -1; }
     if (vm->power == SS_POWER_SUSPENDED) { snprintf(why, n, "vm %s is suspended", vm->name); return -1; }
@@ -129,34 +164,26 @@ int ss_vm_snapshot(ss_world *w, ss_vm *vm, const char *name, int memory, char *w
         snprintf(why, n, "memory = true needs a running vm (%s is %s)", vm->name, ss_power_name(vm->power));
         return -1;
     }
-    double t = ss_time_to_s(ss_now(w));
-    uint64_t before = vm->ds->used;
-    int levels = 0;
-    for (ss_snapshot *p = vm->cur; p; p = p->parent) levels++;
-    int max = vm->host->version->max_chain;
-    int failed = 0;
-    if (levels >= max) {
-        /* The vSphere API's TooManySnapshotLevels; KB 1025279: 32 in a chain. */
-        snprintf(why, n, "vm %s: its chain already holds %d snapshots, the most ESX %s supports in one chain", vm->name,
-                 levels, vm->host->version->name);
-        failed = 1;
-    } else {
-        failed = take(w, vm, name, memory, why, n) != 0;
-    }
-    if (failed) {
-        vm->snaps_failed++;
-        ss_event ev = { .t = t, .kind = "snapshot_failed", .vm = vm->name, .host = vm->host->name,
-                        .datastore = vm->ds->name, .snapshot = name, .detail = why };
-        ss_emit(w, &ev);
-        return 1;
-    }
-    ss_vm_start_io(w, vm);
-    ss_event ev = { .t = t, .kind = "snapshot_created", .vm = vm->name, .host = vm->host->name,
-                    .datastore = vm->ds->name, .snapshot = name, .bytes = (int64_t)(vm->ds->used - before),
-                    .detail = memory ? "memory" : "disk-only" };
-    ss_emit(w, &ev);
-    ss_changed(w);
     return 0;
+}
+
+int ss_vm_snapshot(ss_world *w, ss_vm *vm, const char *name, int memory, int quiesce, char *why, size_t n)
+{
+    if (can_snapshot(vm, name, memory, why, n) != 0) return -1;
+    if (!quiesce) return snapshot_as(w, vm, name, memory, NULL, why, n);
+    char how[200];
+    if (ss_quiesce_attempt(w, vm, vm->host->version->vss, how, sizeof how) == SS_QUIESCE_FAILED_) {
+        snprintf(why, n, SS_QUIESCE_FAILED " (%s)", how);
+        return refuse(w, vm, name, why);
+    }
+    return snapshot_as(w, vm, name, memory, how, why, n);
+}
+
+int ss_vm_snapshot_note(ss_world *w, ss_vm *vm, const char *name, int memory, const char *note, char *why,
+                        size_t n)
+{
+    if (can_snapshot(vm, name, memory, why, n) != 0) return -1;
+    return snapshot_as(w, vm, name, memory, note, why, n);
 }
 
 int ss_vm_revert(ss_world *w, ss_vm *vm, const char *name, char *why, size_t n)

@@ -22,17 +22,24 @@ typedef struct ss_snapshot {
     ss_file **files;          /* per disk: the frozen file holding the disk as it was */
     ss_file *vmsn;
     int memory;               /* memory snapshot: revert resumes the VM */
+    int held;                 /* a backup reads its files now: it cannot be deleted */
     double guest_offset;      /* guest clock offset at the snapshot moment */
     ss_time t;
     struct ss_snapshot *next; /* the VM's snapshots, in creation order */
 } ss_snapshot;
 
-/* snapshot(vm, name, {memory=}): 0 taken (snapshot_created), 1 failed for
- * want of space or because the chain already holds the host version's
- * most snapshots (snapshot_failed, why says so; counted in snaps_failed),
- * -1 impossible now (why says why: a suspended VM, a name taken, a
- * deletion running, ...). */
-int ss_vm_snapshot(ss_world *w, ss_vm *vm, const char *name, int memory, char *why, size_t n);
+/* snapshot(vm, name, {memory=, quiesce=}): 0 taken (snapshot_created), 1
+ * failed for want of space, because the chain already holds the host
+ * version's most snapshots, or because the guest could not be quiesced
+ * (snapshot_failed, why says so; counted in snaps_failed), -1 impossible
+ * now (why says why: a suspended VM, a name taken, a deletion running,
+ * ...).  quiesce: one attempt first (quiesce.h); a guest with no
+ * quiescing gets a crash-consistent snapshot and the event says so. */
+int ss_vm_snapshot(ss_world *w, ss_vm *vm, const char *name, int memory, int quiesce, char *why, size_t n);
+/* The same without quiescing, `note` added to snapshot_created's detail
+ * (a backup's snapshot says how its own quiesce phase went). */
+int ss_vm_snapshot_note(ss_world *w, ss_vm *vm, const char *name, int memory, const char *note, char *why,
+                        size_t n);
 /* revert(vm, name): 0 done (a revert event), -1 impossible (why). */
 int ss_vm_revert(ss_world *w, ss_vm *vm, const char *name, char *why, size_t n);
 

@@ -20,6 +20,12 @@
  *   Tools slew "ESX/ESXi 4.0 and earlier ... does not correct the guest
  *              clock if it gets ahead" (blogs.vmware.com 2010/06)
  *   max_chain  32 snapshots per chain (KB 1025279)
+ *   vss        VCB quiesces Windows 2003/XP and later with VSS from ESX 3.5
+ *              U2 (KB 5962168 / Broadcom 343375)
+ *   Tools bug  3.5 U3: VirtualCenter shows a Windows 2003 guest's Tools as
+ *              not running after a VCB command (the seed's report; the
+ *              release-note item is unconfirmed)
+ * 3.5u2 and 3.5u3 are the 3.5 row with those two changes.
  * Where no source says (4.0's new delta, 5.1, 6.5's boot sync, 6.5+'s
  * force_sync) the row repeats its neighbour: docs/model.md says so.
  */
@@ -32,26 +38,30 @@
 static const ss_version versions[] = {
     { .name = "3.5", .strategy = "esx35", .format = "vmfsSparse", .vmfs_new_steps = 1, .force_sync = 1,
       .boot_backward = 1, .tools_backward = 0, .max_chain = 32 },
+    { .name = "3.5u2", .strategy = "esx35", .format = "vmfsSparse", .vmfs_new_steps = 1, .force_sync = 1,
+      .boot_backward = 1, .tools_backward = 0, .max_chain = 32, .vss = 1 },
+    { .name = "3.5u3", .strategy = "esx35", .format = "vmfsSparse", .vmfs_new_steps = 1, .force_sync = 1,
+      .boot_backward = 1, .tools_backward = 0, .max_chain = 32, .vss = 1, .tools_display_bug = 1 },
     { .name = "4.0", .strategy = "esx35", .format = "vmfsSparse", .vmfs_new_steps = 1, .force_sync = 1,
-      .boot_backward = 1, .tools_backward = 0, .max_chain = 32 },
+      .boot_backward = 1, .tools_backward = 0, .max_chain = 32, .vss = 1 },
     { .name = "4.1", .strategy = "vsphere41", .format = "vmfsSparse", .vmfs_new_steps = 0, .force_sync = 1,
-      .boot_backward = 1, .tools_backward = 1, .max_chain = 32 },
+      .boot_backward = 1, .tools_backward = 1, .max_chain = 32, .vss = 1 },
     { .name = "5.0", .strategy = "vsphere41", .format = "vmfsSparse", .vmfs_new_steps = 0, .force_sync = 1,
-      .boot_backward = 1, .tools_backward = 1, .max_chain = 32 },
+      .boot_backward = 1, .tools_backward = 1, .max_chain = 32, .vss = 1 },
     { .name = "5.1", .strategy = "vsphere41", .format = "vmfsSparse", .vmfs_new_steps = 0, .force_sync = 1,
-      .boot_backward = 1, .tools_backward = 1, .max_chain = 32 },
+      .boot_backward = 1, .tools_backward = 1, .max_chain = 32, .vss = 1 },
     { .name = "5.5", .strategy = "vsphere41", .format = "vmfsSparse", .large_format = "seSparse",
       .large_disk = 2 * TiB, .vmfs_new_steps = 0, .force_sync = 0, .boot_backward = 1, .tools_backward = 1,
-      .max_chain = 32 },
+      .max_chain = 32, .vss = 1 },
     { .name = "6.0", .strategy = "vsphere6", .format = "vmfsSparse", .large_format = "seSparse",
       .large_disk = 2 * TiB, .vmfs_new_steps = 0, .force_sync = 0, .boot_backward = 1, .tools_backward = 1,
-      .max_chain = 32 },
+      .max_chain = 32, .vss = 1 },
     { .name = "6.5", .strategy = "vsphere6", .format = "seSparse", .vmfs_new_steps = 0, .force_sync = 0,
-      .boot_backward = 1, .tools_backward = 1, .max_chain = 32 },
+      .boot_backward = 1, .tools_backward = 1, .max_chain = 32, .vss = 1 },
     { .name = "6.7", .strategy = "vsphere6", .format = "seSparse", .vmfs_new_steps = 0, .force_sync = 0,
-      .boot_backward = 0, .tools_backward = 1, .max_chain = 32 },
+      .boot_backward = 0, .tools_backward = 1, .max_chain = 32, .vss = 1 },
     { .name = "7.0", .strategy = "vsphere6", .format = "seSparse", .vmfs_new_steps = 0, .force_sync = 0,
-      .boot_backward = 0, .tools_backward = 1, .max_chain = 32 },
+      .boot_backward = 0, .tools_backward = 1, .max_chain = 32, .vss = 1 },
 };
 #define NVERSIONS ((int)(sizeof versions / sizeof versions[0]))
 
@@ -64,7 +74,7 @@ const ss_version *ss_version_find(const char *name)
 
 const ss_version *ss_version_default(void) { return &versions[0]; }
 
-const char *ss_version_names(void) { return "3.5, 4.0, 4.1, 5.0, 5.1, 5.5, 6.0, 6.5, 6.7, 7.0"; }
+const char *ss_version_names(void) { return "3.5, 3.5u2, 3.5u3, 4.0, 4.1, 5.0, 5.1, 5.5, 6.0, 6.5, 6.7, 7.0"; }
 
 const ss_version *ss_version_at(int i) { return i >= 0 && i < NVERSIONS ? &versions[i] : NULL; }
 

@@ -26,6 +26,9 @@ typedef struct ss_version {
     int boot_backward;          /* time.synchronize.tools.startup.backward: the boot sync may step back */
     int tools_backward;         /* Tools' periodic sync slews a guest that is ahead back */
     int max_chain;              /* snapshots in one chain; a deeper one is refused */
+    /* Operations (backup.c, quiesce.c, tools.c, hostd.c): */
+    int vss;                    /* quiesces Windows XP/2003 and later with VSS (from ESX 3.5 U2) */
+    int tools_display_bug;      /* 3.5 U3: a Windows 2003 guest's Tools shown "not running" after VCB */
 } ss_version;
 
 /* NULL if unknown. */

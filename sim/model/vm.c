@@ -12,6 +12,12 @@ const char *ss_power_name(ss_power p)
     return names[p];
 }
 
+const char *ss_tools_name(ss_tools t)
+{
+    static const char *const names[] = { "running", "not_running", "not_installed" };
+    return names[t];
+}
+
 ss_vm *ss_vm_new(ss_world *w, const char *name, ss_host *h, ss_datastore *ds, int ndisks)
 {
     ss_vm *vm = calloc(1, sizeof *vm);
@@ -34,6 +40,9 @@ ss_vm *ss_vm_new(ss_world *w, const char *name, ss_host *h, ss_datastore *ds, in
     vm->ndisks = ndisks;
     vm->throttle = 1;
     vm->space.owner = vm;
+    vm->guest_os = ss_guest_os_find("winnetstandard");
+    vm->tools = SS_TOOLS_RUNNING;
+    vm->qcfg = (ss_quiesce_cfg){ 0, 20.0 * 1048576, 0, 10 };
     return vm;
 }
 

@@ -11,6 +11,8 @@
  *                and VMware Tools' periodic sync
  *   power.c      power states (on, off, suspend, resume, the state a revert
  *                leaves), stuns, the start of the run
+ *   tools.c      VMware Tools: its true state and what VirtualCenter shows
+ *   quiesce.c    quiescing the guest's file systems for a snapshot
  *
  * The VM knows its snapshots and its running deletion only as pointers
  * (snapshot.c and delete.c, above it, manage them).
@@ -25,6 +27,7 @@
 
 #include "model/chain.h"
 #include "model/datastore.h"
+#include "model/guestos.h"
 #include "model/host.h"
 #include "model/strategy.h"
 #include "model/world.h"
@@ -33,6 +36,26 @@
 
 typedef enum { SS_POWER_OFF, SS_POWER_ON, SS_POWER_SUSPENDED } ss_power;
 const char *ss_power_name(ss_power p);
+
+/* VMware Tools in the guest, while the guest runs. */
+typedef enum { SS_TOOLS_RUNNING, SS_TOOLS_NOT_RUNNING, SS_TOOLS_NOT_INSTALLED } ss_tools;
+const char *ss_tools_name(ss_tools t);
+
+/* Quiescing the guest for a snapshot (quiesce.c). */
+typedef struct ss_quiesce_cfg {
+    double fail;              /* probability an attempt fails, drawn from "vm:<name>:quiesce" */
+    double max_write_rate;    /* bytes/s: a guest writing faster than this cannot be held */
+    int retries;              /* attempts after the first (a backup's quiesce phase) */
+    double time;              /* s, one attempt */
+} ss_quiesce_cfg;
+
+/* Someone waiting for the VM's running deletion to end: job.c calls
+ * on_idle, in wait order, once vm->job is NULL again. */
+typedef struct ss_vm_waiter {
+    void (*on_idle)(ss_world *w, struct ss_vm_waiter *wt);
+    void *owner;
+    struct ss_vm_waiter *next;
+} ss_vm_waiter;
 
 typedef struct ss_clock_cfg {
     double drift_ppm;
@@ -70,6 +93,15 @@ typedef struct ss_vm {
     const ss_strategy *strategy;
     ss_consolidation_cfg ccfg;
     struct ss_job *job;            /* the deletion running, if any */
+    ss_vm_waiter *idle_waiters;    /* waiting for that deletion to end */
+
+    /* The guest as VirtualCenter knows it. */
+    const ss_guest_os *guest_os;   /* the .vmx guestOS: what the next boot uses */
+    ss_tools tools;                /* VMware Tools while the guest runs */
+    int tools_shown_stopped;       /* VirtualCenter shows "not running" although Tools runs
+                                    * (ESX 3.5 U3, after a VCB command; until the next boot) */
+    int guest_disk_full;           /* the guest's own file systems are full */
+    ss_quiesce_cfg qcfg;
 
     /* Guest workload.  Operational time u advances at `speed` I/Os per
      * second since (t_anchor, u_anchor).  I/Os are drawn ahead into a small

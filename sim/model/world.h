@@ -19,6 +19,8 @@
 struct ss_datastore;
 struct ss_host;
 struct ss_vm;
+struct ss_proxy;
+struct ss_backup;
 
 typedef struct ss_world {
     ss_engine *eng;
@@ -27,6 +29,9 @@ typedef struct ss_world {
     struct ss_datastore *dss;   /* in declaration order */
     struct ss_host *hosts;
     struct ss_vm *vms;
+    struct ss_proxy *proxies;   /* VCB proxies, in declaration order */
+    struct ss_backup *backups;  /* backup jobs queued or running, in submission order */
+    int nbackups;               /* jobs submitted so far: the next job's number - 1 */
 } ss_world;
 
 static inline ss_time ss_now(const ss_world *w) { return ss_engine_now(w->eng); }
@@ -42,6 +47,14 @@ static inline void ss_emit_consolidation(ss_world *w, const ss_event *done, doub
 static inline void ss_emit_step(ss_world *w, const ss_step_rec *s)
 {
     if (w->emit.step) w->emit.step(w->emit.ctx, s);
+}
+static inline void ss_emit_backup(ss_world *w, const ss_backup_rec *b)
+{
+    if (w->emit.backup) w->emit.backup(w->emit.ctx, b);
+}
+static inline void ss_emit_phase(ss_world *w, const ss_phase_rec *p)
+{
+    if (w->emit.phase) w->emit.phase(w->emit.ctx, p);
 }
 /* The state changed: let the recorder sample the series now. */
 static inline void ss_changed(ss_world *w)

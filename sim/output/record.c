@@ -43,6 +43,20 @@ static const ss_column steps_cols[] = {
     { "child", STR(64), "" },          { "parent", STR(64), "" },       { "bytes", SS_COL_I64, 0, "B" },
     { "parent_growth", SS_COL_I64, 0, "B" }, { "stunned", SS_COL_I64, 0, "" },
 };
+static const ss_column backup_cols[] = {
+    { "job", SS_COL_I64, 0, "" },        { "t_submit", SS_COL_F64, 0, "s" }, { "t_start", SS_COL_F64, 0, "s" },
+    { "t_end", SS_COL_F64, 0, "s" },     { "vm", STR(64), "" },             { "host", STR(64), "" },
+    { "datastore", STR(64), "" },        { "proxy", STR(64), "" },          { "mode", STR(8), "" },
+    { "transport", STR(8), "" },         { "result", STR(16), "" },         { "phase", STR(16), "" },
+    { "bytes", SS_COL_I64, 0, "B" },     { "wait_s", SS_COL_F64, 0, "s" },  { "quiesce_s", SS_COL_F64, 0, "s" },
+    { "export_s", SS_COL_F64, 0, "s" },  { "delete_s", SS_COL_F64, 0, "s" },
+    { "quiesce_attempts", SS_COL_I64, 0, "" }, { "consistency", STR(128), "" }, { "detail", STR(256), "" },
+};
+static const ss_column phase_cols[] = {
+    { "job", SS_COL_I64, 0, "" }, { "vm", STR(64), "" },     { "phase", STR(16), "" },
+    { "t_start", SS_COL_F64, 0, "s" }, { "t_end", SS_COL_F64, 0, "s" }, { "result", STR(16), "" },
+    { "detail", STR(256), "" },
+};
 static const ss_column ds_cols[] = {
     { "t", SS_COL_F64, 0, "s" }, { "datastore", STR(64), "" }, { "capacity", SS_COL_I64, 0, "B" },
     { "used", SS_COL_I64, 0, "B" }, { "free", SS_COL_I64, 0, "B" },
@@ -78,7 +92,7 @@ static const ss_column dssum_cols[] = {
 
 struct ss_rec {
     ss_out *out;              /* NULL: no file */
-    int t_events, t_cons, t_steps, t_ds, t_files, t_clocks, t_user;
+    int t_events, t_cons, t_steps, t_backups, t_phases, t_ds, t_files, t_clocks, t_user;
     ss_cons_summary *cons;    /* every deletion, for the text summary */
     int ncons;
 };
@@ -96,6 +110,8 @@ int ss_rec_open(ss_rec *r, const char *path, ss_error *err)
         { &r->t_events, "/events", events_cols, NCOLS(events_cols) },
         { &r->t_cons, "/consolidations", cons_cols, NCOLS(cons_cols) },
         { &r->t_steps, "/consolidation_steps", steps_cols, NCOLS(steps_cols) },
+        { &r->t_backups, "/backups", backup_cols, NCOLS(backup_cols) },
+        { &r->t_phases, "/backup_phases", phase_cols, NCOLS(phase_cols) },
         { &r->t_ds, "/series/datastores", ds_cols, NCOLS(ds_cols) },
         { &r->t_files, "/series/files", files_cols, NCOLS(files_cols) },
         { &r->t_clocks, "/series/clocks", clocks_cols, NCOLS(clocks_cols) },
@@ -163,6 +179,26 @@ void ss_rec_step(ss_rec *r, const ss_step_rec *s)
     ss_value row[8] = { { .f = s->t0 },      { .f = s->t1 },    { .s = s->vm },     { .s = s->child },
                         { .s = s->parent },  { .i = s->bytes }, { .i = s->growth }, { .i = s->stunned } };
     ss_out_row(r->out, r->t_steps, row);
+}
+
+void ss_rec_backup(ss_rec *r, const ss_backup_rec *b)
+{
+    if (!r->out) return;
+    ss_value row[20] = { { .i = b->job },        { .f = b->t_submit },   { .f = b->t_start },     { .f = b->t_end },
+                         { .s = b->vm },         { .s = b->host },       { .s = b->datastore },   { .s = b->proxy },
+                         { .s = b->mode },       { .s = b->transport },  { .s = b->result },      { .s = b->phase },
+                         { .i = b->bytes },      { .f = b->wait_s },     { .f = b->quiesce_s },   { .f = b->export_s },
+                         { .f = b->delete_s },   { .i = b->quiesce_attempts }, { .s = b->consistency },
+                         { .s = b->detail } };
+    ss_out_row(r->out, r->t_backups, row);
+}
+
+void ss_rec_phase(ss_rec *r, const ss_phase_rec *p)
+{
+    if (!r->out) return;
+    ss_value row[7] = { { .i = p->job }, { .s = p->vm }, { .s = p->phase }, { .f = p->t0 },
+                        { .f = p->t1 },  { .s = p->result }, { .s = p->detail } };
+    ss_out_row(r->out, r->t_phases, row);
 }
 
 void ss_rec_user(ss_rec *r, double t, const char *name, double value)

@@ -1,10 +1,11 @@
 /*
  * summary.c -- the closing summary a run prints: peak use per datastore,
- * every deletion, stalls and clock steps (record.h).
+ * every deletion, backups per proxy, stalls and clock steps (record.h).
  */
 #include <stdio.h>
 
 #include "model/datastore.h"
+#include "model/proxy.h"
 #include "model/vm.h"
 #include "output/record.h"
 #include "snapsim/units.h"
@@ -30,6 +31,10 @@ void ss_summary_print(FILE *f, ss_world *w, const ss_rec *r, const ss_run_info *
         fprintf(f, "  delete %-12s on %-12s %-11s %-7s peak extra %s, copied %s, worst case %s, %.1f s, stun %.2f s, %d iter.\n",
                 k->snapshot, k->vm, k->strategy, k->result, a, b, c, k->duration, k->stun, (int)k->iterations);
     }
+    for (ss_proxy *p = w->proxies; p; p = p->next)
+        if (p->started || p->missed || p->queued_now)
+            fprintf(f, "  proxy %-11s backups: %d started, %d done, %d failed, %d missed; longest queue %d\n", p->name,
+                    p->started, p->done, p->failed, p->missed, p->max_queue);
     for (ss_vm *vm = w->vms; vm; vm = vm->next) {
         ss_gclock_stats st;
         ss_gclock_stats_at(&vm->clock, ss_now(w), &st);

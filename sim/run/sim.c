@@ -67,6 +67,18 @@ static void on_step(void *ctx, const ss_step_rec *s)
     ss_rec_step(sim->rec, s);
 }
 
+static void on_backup(void *ctx, const ss_backup_rec *b)
+{
+    ss_sim *sim = ctx;
+    ss_rec_backup(sim->rec, b);
+}
+
+static void on_phase(void *ctx, const ss_phase_rec *p)
+{
+    ss_sim *sim = ctx;
+    ss_rec_phase(sim->rec, p);
+}
+
 static void on_sample(void *ctx)
 {
     ss_sim *sim = ctx;
@@ -154,7 +166,7 @@ int ss_sim_load(ss_sim **out, const ss_options *opt, ss_error *err)
     sim->rec = ss_rec_new();
     if (!sim->source || !sim->sc.name || !sim->w || !sim->rec)
         return load_fail(sim, ss_error_set(err, SS_ERR_NOMEM, "out of memory"));
-    sim->w->emit = (ss_emitter){ sim, on_event, on_consolidation, on_step, on_sample };
+    sim->w->emit = (ss_emitter){ sim, on_event, on_consolidation, on_step, on_sample, on_backup, on_phase };
     ss_script_hooks hooks = { sim, on_record };
     sim->script = ss_script_new(sim->w, &sim->sc, &hooks, opt->out, err);
     if (!sim->script) return load_fail(sim, err ? err->code : SS_ERR_NOMEM);
