@@ -11,7 +11,8 @@ cd "$(dirname "$0")"
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 PKGS="build-essential cmake pkg-config libgsl-dev liblua5.4-dev libhdf5-dev \
-python3 python3-h5py python3-numpy python3-matplotlib python3-pytest libroaring-dev valgrind"
+python3 python3-h5py python3-numpy python3-matplotlib python3-pytest libroaring-dev valgrind \
+openmpi-bin libopenmpi-dev"
 
 install_deps() {
     missing=""

@@ -2,6 +2,8 @@
  * main.c -- the snapsim command line (README.md, docs/language.md):
  *
  *   snapsim run SCENARIO.lua [-o OUT.h5] [--seed N] [--duration D] [--set k=v]... [-q]
+ *   snapsim run SCENARIO.lua --replications N [-j J] -o DIR [--resume]
+ *   snapsim sweep SCENARIO.lua --param NAME=v1,v2,... [...] [--replications N] [-j J] -o DIR [--resume]
  *   snapsim check SCENARIO.lua
  *   snapsim demo [-o OUT.h5]
  *   snapsim --help | --version
@@ -9,19 +11,26 @@
  * Exit status: 0 ok, 1 scenario or model error, 2 usage error.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "snapsim/experiment.h"
 #include "snapsim/sim.h"
+#include "snapsim/sweep.h"
 #include "snapsim/units.h"
 
 extern const char ss_demo_source[];   /* scenarios/seed_vi3.lua, embedded by CMake */
 
 static const char usage[] =
     "usage: snapsim run SCENARIO.lua [-o OUT.h5] [--seed N] [--duration D] [--set NAME=VALUE]... [-q]\n"
+    "       snapsim run SCENARIO.lua --replications N [-j J] -o DIR [--resume]\n"
+    "       snapsim sweep SCENARIO.lua --param NAME=v1,v2,... [--param ...] [--replications N] [-j J] -o DIR [--resume]\n"
+    "       mpirun -n K snapsim sweep ...   the same sweep over MPI ranks\n"
     "       snapsim check SCENARIO.lua      validate only, run nothing\n"
     "       snapsim demo [-o OUT.h5]        the built-in seed walk-through, explained step by step\n"
     "       snapsim --help | --version\n";
@@ -38,6 +47,12 @@ static const char help[] =
     "  --set NAME=VALUE   define the global NAME before the scenario runs (a number\n"
     "                     if VALUE reads as one, else a string); repeatable\n"
     "  -q                 no progress display\n\n"
+    "Replications and sweeps (write DIR/pPPPP-rRRRR.h5 per run and DIR/index.h5):\n"
+    "  --replications N   N runs; replication k's seeds derive from (seed, k), k = 0 is the plain run\n"
+    "  --param NAME=VALUES  sweep NAME over v1,v2,... or FROM..TO[..STEP] (sweep; repeatable:\n"
+    "                     the Cartesian product)\n"
+    "  -j J               J runs at once in worker processes (default: one per core)\n"
+    "  --resume           finish an interrupted experiment in DIR: redo what is missing or failed\n\n"
     "Exit status: 0 ok, 1 scenario or model error, 2 usage error.\n";
 
 typedef struct progress { int on; double t0, last; } progress;
@@ -81,6 +96,65 @@ static char *default_out(const char *path)
     return o;
 }
 
+/* ---- replications and sweeps (include/snapsim/experiment.h) ---- */
+
+/* The options only experiments take. */
+typedef struct xopts {
+    ss_plan plan;
+    int replications;         /* 0: not given */
+    int jobs;
+    int resume;
+} xopts;
+
+/* Ctrl-C / SIGTERM during an experiment: stop cleanly (what is done stays
+ * in DIR/journal for --resume). */
+static volatile sig_atomic_t x_stop;
+static void x_on_signal(int sig) { (void)sig; x_stop = 1; }
+
+static void x_progress(void *ctx, const ss_xprogress *p)
+{
+    if (!*(int *)ctx) return;
+    char eta[64] = "?";
+    if (!isnan(p->eta_s)) ss_format_duration(ss_time_from_s(p->eta_s), eta, sizeof eta);
+    fprintf(stderr, "\r  %d/%d runs done%s%.0d%s, ETA %s   ", p->done, p->total, p->failed ? ", " : "", p->failed,
+            p->failed ? " failed" : "", eta);
+    if (p->done == p->total) fputs("\n", stderr);
+    fflush(stderr);
+}
+
+static int run_experiment(const ss_options *opt, const char *dir, xopts *xo, int quiet)
+{
+    if (!dir) return usage_error("replications and sweeps need -o DIR (a directory)");
+    if (xo->replications) xo->plan.replications = xo->replications;
+    int show = !quiet && isatty(2);
+    ss_experiment x = { *opt, &xo->plan, dir, xo->jobs, xo->resume, &x_stop, x_progress, &show, stdout };
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = x_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    ss_xoutcome out;
+    ss_error err = { 0, "" };
+    int rc = ss_experiment_run(&x, &out, &err);
+    ss_plan_free(&xo->plan);
+    if (rc != SS_OK) {
+        fprintf(stderr, "snapsim: %s\n", err.msg);
+        return rc == SS_ERR_USAGE ? 2 : 1;
+    }
+    if (out.rank != 0) return 0;
+    if (out.interrupted) {
+        fprintf(stderr, "\nsnapsim: interrupted: %d of %d runs done; %s/index.h5 holds them; finish with --resume\n",
+                out.ok + out.failed, out.runs, dir);
+        return 130;
+    }
+    char ranks[32] = "";
+    if (out.ranks > 1) snprintf(ranks, sizeof ranks, " on %d MPI ranks", out.ranks);
+    printf("  %d runs: %d ok, %d failed; %.2f s wall%s; index %s/index.h5\n", out.runs, out.ok, out.failed, out.wall_s,
+           ranks, dir);
+    return out.failed ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) return usage_error("no command given");
@@ -95,6 +169,9 @@ int main(int argc, char **argv)
         return 0;
     }
     int is_run = strcmp(cmd, "run") == 0, is_check = strcmp(cmd, "check") == 0, is_demo = strcmp(cmd, "demo") == 0;
+    int is_sweep = strcmp(cmd, "sweep") == 0;
+    xopts xo = { { NULL, 0, 1 }, 0, 0, 0 };
+    if (is_sweep) is_run = 1;   /* a sweep takes run's options too */
     if (!is_run && !is_check && !is_demo) {
         char m[300];
         snprintf(m, sizeof m, "unknown command \"%s\"", cmd);
@@ -137,7 +214,25 @@ int main(int argc, char **argv)
             setbuf[nsets][eq - argv[i]] = 0;
             sets[nsets].name = setbuf[nsets];
             sets[nsets].value = setbuf[nsets] + (eq - argv[i]) + 1;
+            sets[nsets].option = NULL;
             nsets++;
+        } else if ((strcmp(a, "--replications") == 0 || strcmp(a, "-j") == 0) && is_run) {
+            if (++i >= argc) return usage_error(a[1] == 'j' ? "-j needs a number of jobs" : "--replications needs a number");
+            char *end;
+            long v = strtol(argv[i], &end, 10);
+            if (!*argv[i] || *end || v < 1 || v > 1000000) {
+                char m[300];
+                snprintf(m, sizeof m, "%s \"%s\": expected a whole number from 1 to 1000000", a, argv[i]);
+                return usage_error(m);
+            }
+            if (a[1] == 'j') xo.jobs = (int)v;
+            else xo.replications = (int)v;
+        } else if (strcmp(a, "--param") == 0 && is_sweep) {
+            if (++i >= argc) return usage_error("--param needs NAME=v1,v2,...");
+            ss_error e;
+            if (ss_plan_param(&xo.plan, argv[i], &e) != SS_OK) return usage_error(e.msg);
+        } else if (strcmp(a, "--resume") == 0 && is_run) {
+            xo.resume = 1;
         } else if (a[0] == '-' && a[1]) {
             char m[300];
             snprintf(m, sizeof m, "unknown option \"%s\" for %s", a, cmd);
@@ -158,6 +253,13 @@ int main(int argc, char **argv)
     } else if (!opt.path) {
         return usage_error("no scenario file given");
     }
+    if (is_sweep && !xo.plan.nparams) return usage_error("sweep needs at least one --param NAME=v1,v2,...");
+    if (is_sweep || xo.replications || xo.resume || xo.jobs) {
+        if (!is_sweep && !xo.replications) return usage_error("-j and --resume go with --replications N (or sweep)");
+        int rc = run_experiment(&opt, outpath, &xo, quiet);
+        for (int k = 0; k < nsets; k++) free(setbuf[k]);
+        return rc;
+    }
 
     ss_error err = { 0, "" };
     ss_sim *sim = NULL;
@@ -165,7 +267,7 @@ int main(int argc, char **argv)
     char *autoname = NULL;
     if (ss_sim_load(&sim, &opt, &err) != SS_OK) {
         fprintf(stderr, "snapsim: %s\n", err.msg);
-        status = 1;
+        status = err.code == SS_ERR_USAGE ? 2 : 1;   /* e.g. a --set the scenario never reads */
     } else if (is_check) {
         printf("%s: ok (%s)\n", opt.path, ss_sim_name(sim));
     } else {

@@ -74,4 +74,10 @@ gsl_rng *ss_engine_stream(ss_engine *eng, const char *name);
 /* The 64-bit seed a stream called `name` gets (exposed for tests). */
 uint64_t ss_stream_seed(uint64_t seed, const char *name);
 
+/* The seed of replication k of a run whose seed is `seed`: k = 0 gives
+ * `seed` itself (replication 0 is the plain run), k > 0 a number below 2^53
+ * that depends on (seed, k) only, so replication k is the same whatever the
+ * number of replications, workers or machines. */
+uint64_t ss_replication_seed(uint64_t seed, uint64_t k);
+
 #endif

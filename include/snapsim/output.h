@@ -49,6 +49,12 @@ int ss_out_row(ss_out *o, int table, const ss_value *vals);
 int ss_out_attr_str(ss_out *o, const char *obj, const char *name, const char *value);
 int ss_out_attr_i64(ss_out *o, const char *obj, const char *name, int64_t value);
 int ss_out_attr_f64(ss_out *o, const char *obj, const char *name, double value);
+/* An external link at `path` (parent groups are created) to the object
+ * `obj` ("/" for the root) of the HDF5 file `file`.  A relative `file` is
+ * found, when the link is followed, in the current directory and then in
+ * the directory of this file (HDF5's rule), so an index can name its run
+ * files by their bare names.  SS_OK or a negative code. */
+int ss_out_link_external(ss_out *o, const char *path, const char *file, const char *obj, ss_error *err);
 /* Flush, close and rename into place.  Frees o in every case. */
 int ss_out_commit(ss_out *o, ss_error *err);
 /* Close and delete the temporary file.  Frees o. */

@@ -19,13 +19,16 @@
 
 typedef struct ss_sim ss_sim;
 
-typedef struct ss_set { const char *name, *value; } ss_set;   /* --set NAME=VALUE */
+/* --set NAME=VALUE (or a sweep's --param): a global the scenario reads.
+ * `option` names the flag in messages (NULL: "--set"). */
+typedef struct ss_set { const char *name, *value, *option; } ss_set;
 
 typedef struct ss_options {
     const char *path;          /* scenario file (used in messages) */
     const char *source;        /* its text; NULL = read from path */
     int has_seed;              /* --seed given: overrides scenario{seed=} */
     uint64_t seed;
+    uint64_t replication;      /* k: the run's seed is ss_replication_seed(seed, k); 0 = the plain run */
     int has_duration;          /* --duration given */
     ss_time duration;
     const ss_set *sets;        /* --set globals, defined before the script runs */
@@ -34,7 +37,8 @@ typedef struct ss_options {
 } ss_options;
 
 /* Load and validate a scenario (runs its top level: declarations and
- * scheduling).  On success *out is a simulation ready to run. */
+ * scheduling).  On success *out is a simulation ready to run.  A --set the
+ * scenario never reads (nor names in its code) is SS_ERR_USAGE. */
 int ss_sim_load(ss_sim **out, const ss_options *opt, ss_error *err);
 /* Run to the scenario's duration, writing to the HDF5 file `h5path` (NULL:
  * no file).  The file appears only if the run succeeds. */
@@ -46,6 +50,11 @@ void ss_sim_free(ss_sim *sim);
 /* Progress: called about every `every` events by ss_sim_run (NULL = none). */
 typedef void (*ss_progress_fn)(void *ctx, double t_s, double duration_s, uint64_t events);
 void ss_sim_set_progress(ss_sim *sim, ss_progress_fn fn, void *ctx);
+
+/* The run's key metrics (include/snapsim/metrics.h), appended to m once
+ * ss_sim_run has succeeded: SS_OK or SS_ERR_NOMEM. */
+struct ss_metrics;
+int ss_sim_metrics(ss_sim *sim, struct ss_metrics *m);
 
 /* Figures for tests and summaries. */
 ss_time ss_sim_duration(const ss_sim *sim);

@@ -778,6 +778,16 @@ uint64_t ss_stream_seed(uint64_t seed, const char *name)
     return mix64(fnv1a(name) ^ mix64(seed + UINT64_C(0x9e3779b97f4a7c15)));
 }
 
+/* Replication k of a run with seed `seed` (docs/model.md "Replications"):
+ * k = 0 is the run itself; for k > 0 two SplitMix64 rounds over seed and k,
+ * kept to 53 bits so that the seed is a whole number a scenario{seed=}, a
+ * --seed and a double (Lua, Python) all carry exactly. */
+uint64_t ss_replication_seed(uint64_t seed, uint64_t k)
+{
+    if (k == 0) return seed;
+    return mix64(mix64(seed + UINT64_C(0x9e3779b97f4a7c15)) ^ mix64(k * UINT64_C(0xd1b54a32d192ed03))) >> 11;
+}
+
 /* Built by hand rather than with gsl_rng_alloc, whose failure path calls
  * GSL's error handler (abort() by default) instead of returning NULL. */
 static gsl_rng *rng_new(uint64_t seed64)

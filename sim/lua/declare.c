@@ -251,7 +251,7 @@ static int l_scenario(lua_State *L)
     }
     if (in.duration > 0 && !sc->duration_forced) sc->duration = in.duration;
     if (in.seed >= 0 && !sc->seed_forced) {
-        sc->seed = (uint64_t)in.seed;
+        sc->seed = ss_replication_seed((uint64_t)in.seed, sc->replication);
         ss_engine *e = ss_engine_new(sc->seed);
         if (!e) return luaL_error(L, "out of memory");
         ss_engine_free(s->w->eng);

@@ -108,13 +108,208 @@ ss_script *ss_script_new(ss_world *w, ss_scenario *sc, const ss_script_hooks *ho
     return s;
 }
 
-void ss_script_set_global(ss_script *s, const char *name, const char *value)
+/* ---- --set globals ----
+ *
+ * A --set value is not put in _G: it lives in the registry table SETS_KEY
+ * (name -> value), and _G gets a metatable whose __index serves it and
+ * records the name in READ_KEY.  A script that assigns the global
+ * (KEEP = KEEP or 3) first reads it through __index, then owns its own
+ * copy; a script that never reads it leaves it unmarked, and
+ * ss_script_check_sets then looks for the name in the code itself, since a
+ * callback that has not run yet (on(...), every(...)) may still read it. */
+
+#define SETS_KEY "snapsim.sets"
+#define READ_KEY "snapsim.sets_read"
+
+static int l_set_index(lua_State *L)
 {
-    char *end;
-    double d = strtod(value, &end);
-    if (*value && *end == 0 && isfinite(d)) lua_pushnumber(s->L, d);
-    else lua_pushstring(s->L, value);
-    lua_setglobal(s->L, name);
+    lua_getfield(L, LUA_REGISTRYINDEX, SETS_KEY);
+    lua_pushvalue(L, 2);
+    if (lua_rawget(L, -2) != LUA_TNIL) {
+        lua_getfield(L, LUA_REGISTRYINDEX, READ_KEY);
+        lua_pushvalue(L, 2);
+        lua_pushboolean(L, 1);
+        lua_rawset(L, -3);
+        lua_pop(L, 1);
+    }
+    return 1;
+}
+
+static int is_lua_name(const char *n)
+{
+    static const char *const kw[] = { "and", "break", "do", "else", "elseif", "end", "false", "for", "function",
+                                       "goto", "if", "in", "local", "nil", "not", "or", "repeat", "return", "then",
+                                       "true", "until", "while", NULL };
+    if (!(*n == '_' || (*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z'))) return 0;
+    for (const char *c = n; *c; c++)
+        if (!(*c == '_' || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9')))
+            return 0;
+    for (const char *const *k = kw; *k; k++)
+        if (strcmp(n, *k) == 0) return 0;
+    return 1;
+}
+
+int ss_script_set_global(ss_script *s, const char *option, const char *name, const char *value, ss_error *err)
+{
+    lua_State *L = s->L;
+    if (!option) option = "--set";
+    if (!is_lua_name(name))
+        return ss_error_set(err, SS_ERR_USAGE, "%s %s=%s: \"%s\" is not a Lua name (letters, digits, _; not a keyword)",
+                            option, name, value, name);
+    if (lua_getglobal(L, name) != LUA_TNIL) {
+        lua_pop(L, 1);
+        return ss_error_set(err, SS_ERR_USAGE, "%s %s=%s: %s is a built-in of the scenario language", option, name,
+                            value, name);
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, LUA_REGISTRYINDEX, SETS_KEY) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, LUA_REGISTRYINDEX, SETS_KEY);
+        lua_newtable(L);
+        lua_setfield(L, LUA_REGISTRYINDEX, READ_KEY);
+        lua_pushglobaltable(L);
+        lua_newtable(L);
+        lua_pushcfunction(L, l_set_index);
+        lua_setfield(L, -2, "__index");
+        lua_setmetatable(L, -2);
+        lua_pop(L, 1);
+    }
+    if (lua_getfield(L, -1, name) != LUA_TNIL) {
+        lua_pop(L, 2);
+        return ss_error_set(err, SS_ERR_USAGE, "%s %s: %s is given twice", option, name, name);
+    }
+    lua_pop(L, 1);
+    /* Lua's own reading of numerals: "5" and "0x10" are integers, "1.5"
+     * and "1e3" floats; anything else ("esx35", "3MB/s") a string. */
+    if (lua_stringtonumber(L, value) == 0) lua_pushstring(L, value);
+    lua_setfield(L, -2, name);
+    lua_pop(L, 1);
+    return SS_OK;
+}
+
+/* A small Lua lexer: calls fn for every name token of src that is not a
+ * field or method name (after a single '.' or ':'), skipping comments,
+ * strings and numerals.  Enough to tell whether the code names a global. */
+static size_t long_bracket(const char *p, const char *end)
+{
+    /* At '[': the level of "[==[" (1 + number of '='), or 0. */
+    const char *q = p + 1;
+    while (q < end && *q == '=') q++;
+    return q < end && *q == '[' ? (size_t)(q - p) : 0;
+}
+
+static const char *skip_long(const char *p, const char *end, size_t level)
+{
+    for (p += level + 1; p < end; p++) {
+        if (*p != ']') continue;
+        const char *q = p + 1;
+        while (q < end && *q == '=') q++;
+        if (q < end && *q == ']' && (size_t)(q - p) == level) return q + 1;
+    }
+    return end;
+}
+
+static void lua_names(const char *src, size_t len, void (*fn)(void *ctx, const char *name, size_t n), void *ctx)
+{
+    const char *p = src, *end = src + len;
+    char last = 0;   /* the last significant character before a token */
+    int dotdot = 0;  /* it closed a ".." or "..." */
+    while (p < end) {
+        char c = *p;
+        if (c == '-' && p + 1 < end && p[1] == '-') {
+            p += 2;
+            size_t lv = p < end && *p == '[' ? long_bracket(p, end) : 0;
+            if (lv) p = skip_long(p, end, lv);
+            else while (p < end && *p != '\n') p++;
+        } else if (c == '"' || c == '\'') {
+            for (p++; p < end && *p != c && *p != '\n'; p++)
+                if (*p == '\\' && p + 1 < end) p++;
+            p++;
+            last = 's';
+        } else if (c == '[' && long_bracket(p, end)) {
+            p = skip_long(p, end, long_bracket(p, end));
+            last = 's';
+        } else if (c >= '0' && c <= '9') {
+            while (p < end && (*p == '.' || *p == '_' || (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z')
+                               || (*p >= 'A' && *p <= 'Z')
+                               || ((*p == '+' || *p == '-') && (p[-1] == 'e' || p[-1] == 'E' || p[-1] == 'p' || p[-1] == 'P'))))
+                p++;
+            last = '0';
+        } else if (c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+            const char *b = p;
+            while (p < end && (*p == '_' || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+                p++;
+            if (!((last == '.' && !dotdot) || last == ':')) fn(ctx, b, (size_t)(p - b));
+            last = 'a';
+        } else {
+            if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+                dotdot = c == '.' && last == '.';
+                if (c == '.' && dotdot) last = '.';
+                else last = c;
+            }
+            p++;
+        }
+    }
+}
+
+/* Levenshtein distance of a and b[0..n), capped at 3 (enough to suggest). */
+static int edit_distance(const char *a, const char *b, size_t n)
+{
+    size_t m = strlen(a);
+    if (m > 63 || n > 63) return 3;
+    int d[64][64];
+    for (size_t i = 0; i <= m; i++) d[i][0] = (int)i;
+    for (size_t j = 0; j <= n; j++) d[0][j] = (int)j;
+    for (size_t i = 1; i <= m; i++)
+        for (size_t j = 1; j <= n; j++) {
+            int x = d[i - 1][j] + 1, y = d[i][j - 1] + 1, z = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            d[i][j] = x < y ? (x < z ? x : z) : (y < z ? y : z);
+        }
+    return d[m][n] < 3 ? d[m][n] : 3;
+}
+
+typedef struct name_hunt {
+    const char *want;
+    int found;
+    char best[64];
+    int best_d;
+} name_hunt;
+
+static void hunt(void *ctx, const char *name, size_t n)
+{
+    name_hunt *h = ctx;
+    if (strlen(h->want) == n && memcmp(h->want, name, n) == 0) {
+        h->found = 1;
+        return;
+    }
+    int d = edit_distance(h->want, name, n);
+    if (d < h->best_d && n < sizeof h->best) {
+        h->best_d = d;
+        memcpy(h->best, name, n);
+        h->best[n] = 0;
+    }
+}
+
+int ss_script_check_set(ss_script *s, const char *option, const char *name, const char *value, const char *src,
+                        size_t len, ss_error *err)
+{
+    lua_State *L = s->L;
+    int top = lua_gettop(L);
+    if (!option) option = "--set";
+    lua_getfield(L, LUA_REGISTRYINDEX, READ_KEY);
+    int read = lua_istable(L, -1) && lua_getfield(L, -1, name) != LUA_TNIL;
+    lua_settop(L, top);
+    if (read) return SS_OK;
+    name_hunt h = { name, 0, "", 3 };
+    lua_names(src, len, hunt, &h);
+    if (h.found) return SS_OK;
+    if (h.best[0])
+        return ss_error_set(err, SS_ERR_USAGE, "%s %s=%s: the scenario never reads %s (it uses %s: a typo?)", option,
+                            name, value, name, h.best);
+    return ss_error_set(err, SS_ERR_USAGE, "%s %s=%s: the scenario never reads %s, so setting it changes nothing",
+                        option, name, value, name);
 }
 
 int ss_script_load(ss_script *s, const char *path, const char *src, size_t len, ss_error *err)

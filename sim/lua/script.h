@@ -30,6 +30,7 @@ typedef struct ss_scenario {
     char *name;
     uint64_t seed;
     int seed_forced, duration_forced;
+    uint64_t replication;     /* k: the seed used is ss_replication_seed(seed given, k) */
     ss_time duration, sample_every, tick;
     int declared;
 } ss_scenario;
@@ -43,8 +44,18 @@ typedef struct ss_script ss_script;
 
 /* A new state for the world w; print() writes to out. */
 ss_script *ss_script_new(ss_world *w, ss_scenario *sc, const ss_script_hooks *hooks, FILE *out, ss_error *err);
-/* --set NAME=VALUE: a global, a number if VALUE reads as one. */
-void ss_script_set_global(ss_script *s, const char *name, const char *value);
+/* --set NAME=VALUE (`option` says which flag gave it, for messages): a
+ * global the script reads, an integer or a float if VALUE reads as one in
+ * Lua (lua_stringtonumber: "5" -> 5, "1.5" -> 1.5), else a string.  The
+ * value is kept out of _G and served by _G's __index, which marks it read
+ * (sandbox.c).  SS_ERR_USAGE if NAME is not a Lua name, is a built-in of the
+ * language, or was given twice. */
+int ss_script_set_global(ss_script *s, const char *option, const char *name, const char *value, ss_error *err);
+/* After ss_script_load: SS_ERR_USAGE if the script neither read the --set
+ * NAME while its top level ran nor names it anywhere in its code src (a
+ * typo like KEEEP=5); the message suggests the closest name it does use. */
+int ss_script_check_set(ss_script *s, const char *option, const char *name, const char *value, const char *src,
+                        size_t len, ss_error *err);
 /* Run the script's top level (its declarations and schedules). */
 int ss_script_load(ss_script *s, const char *path, const char *src, size_t len, ss_error *err);
 /* An event happened: run the on() handlers for its kind right after the

@@ -535,6 +535,39 @@ int ss_out_attr_f64(ss_out *o, const char *obj, const char *name, double value)
     return rc;
 }
 
+/* ---- external links ---------------------------------------------------- */
+
+static int link_external(ss_out *o, const char *path, const char *file, const char *obj, ss_error *err)
+{
+    if (!o) return ss_error_set(err, SS_ERR_USAGE, "output: no file");
+    if (o->failed) {
+        if (err) *err = o->fail;
+        return o->fail.code;
+    }
+    if (!valid_path(path) || !file || !*file || !obj || !*obj)
+        return ss_error_set(err, SS_ERR_USAGE, "output %s: bad link %s -> %s:%s", o->tmp, path ? path : "(null)",
+                            file ? file : "(null)", obj ? obj : "(null)");
+    int rc = make_groups(o, path, 0);
+    if (rc == SS_OK && H5Lexists(o->file, path, H5P_DEFAULT) > 0)
+        return ss_error_set(err, SS_ERR_USAGE, "output %s: %s already exists", o->tmp, path);
+    if (rc == SS_OK && H5Lcreate_external(file, obj, o->file, path, H5P_DEFAULT, H5P_DEFAULT) < 0) rc = SS_ERR_IO;
+    if (rc != SS_OK) {
+        char what[512];
+        snprintf(what, sizeof what, "cannot link %s to %s", path, file);
+        return fail(o, err, rc, what);
+    }
+    return SS_OK;
+}
+
+int ss_out_link_external(ss_out *o, const char *path, const char *file, const char *obj, ss_error *err)
+{
+    int rc = 0;
+    H5E_BEGIN_TRY {
+        rc = link_external(o, path, file, obj, err);
+    } H5E_END_TRY;
+    return rc;
+}
+
 /* ---- closing ---------------------------------------------------------- */
 
 long ss_out_open_objects(const ss_out *o)

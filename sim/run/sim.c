@@ -14,12 +14,14 @@
 #include "model/fleet.h"
 #include "model/vm.h"
 #include "output/record.h"
+#include "run/tally.h"
 #include "snapsim/sim.h"
 
 struct ss_sim {
     ss_world *w;
     ss_script *script;
     ss_rec *rec;
+    ss_tally *tally;          /* the key metrics (tally.c) */
     ss_scenario sc;
     char *path, *source;
     int running;              /* between the start and the end of ss_sim_run */
@@ -52,6 +54,7 @@ static void on_event(void *ctx, const ss_event *ev)
 {
     ss_sim *sim = ctx;
     ss_rec_event(sim->rec, ev);
+    ss_tally_event(sim->tally, sim->w, ev);
     ss_script_post(sim->script, ev);
 }
 
@@ -59,6 +62,7 @@ static void on_consolidation(void *ctx, const ss_event *done, double t_start, co
 {
     ss_sim *sim = ctx;
     ss_rec_consolidation(sim->rec, done, t_start, ds, result);
+    ss_tally_consolidation(sim->tally, done, result);
 }
 
 static void on_step(void *ctx, const ss_step_rec *s)
@@ -91,6 +95,7 @@ static void on_record(void *ctx, const char *name, double value)
 {
     ss_sim *sim = ctx;
     ss_rec_user(sim->rec, ss_time_to_s(ss_now(sim->w)), name, value);
+    ss_tally_record(sim->tally, name, value);
 }
 
 static void sample_fire(ss_engine *eng, void *ctx, uint64_t arg)
@@ -144,7 +149,8 @@ int ss_sim_load(ss_sim **out, const ss_options *opt, ss_error *err)
     ss_sim *sim = calloc(1, sizeof *sim);
     if (!sim) return ss_error_set(err, SS_ERR_NOMEM, "out of memory");
     sim->path = dupstr(opt->path ? opt->path : "scenario");
-    sim->sc.seed = opt->has_seed ? opt->seed : 1;
+    sim->sc.replication = opt->replication;
+    sim->sc.seed = ss_replication_seed(opt->has_seed ? opt->seed : 1, opt->replication);
     sim->sc.seed_forced = opt->has_seed;
     sim->sc.duration = opt->has_duration ? opt->duration : 86400 * SS_NS_PER_S;
     sim->sc.duration_forced = opt->has_duration;
@@ -164,14 +170,20 @@ int ss_sim_load(ss_sim **out, const ss_options *opt, ss_error *err)
     sim->sc.name = dupstr(base ? base + 1 : sim->path);
     sim->w = ss_fleet_new(sim->sc.seed);
     sim->rec = ss_rec_new();
-    if (!sim->source || !sim->sc.name || !sim->w || !sim->rec)
+    sim->tally = ss_tally_new();
+    if (!sim->source || !sim->sc.name || !sim->w || !sim->rec || !sim->tally)
         return load_fail(sim, ss_error_set(err, SS_ERR_NOMEM, "out of memory"));
     sim->w->emit = (ss_emitter){ sim, on_event, on_consolidation, on_step, on_sample, on_backup, on_phase };
     ss_script_hooks hooks = { sim, on_record };
     sim->script = ss_script_new(sim->w, &sim->sc, &hooks, opt->out, err);
     if (!sim->script) return load_fail(sim, err ? err->code : SS_ERR_NOMEM);
-    for (int i = 0; i < opt->nsets; i++) ss_script_set_global(sim->script, opt->sets[i].name, opt->sets[i].value);
-    int rc = ss_script_load(sim->script, sim->path, sim->source, len, err);
+    int rc = SS_OK;
+    for (int i = 0; i < opt->nsets && rc == SS_OK; i++)
+        rc = ss_script_set_global(sim->script, opt->sets[i].option, opt->sets[i].name, opt->sets[i].value, err);
+    if (rc == SS_OK) rc = ss_script_load(sim->script, sim->path, sim->source, len, err);
+    for (int i = 0; i < opt->nsets && rc == SS_OK; i++)
+        rc = ss_script_check_set(sim->script, opt->sets[i].option, opt->sets[i].name, opt->sets[i].value, sim->source,
+                                 len, err);
     if (rc != SS_OK) return load_fail(sim, rc);
     if (!sim->w->vms && !sim->w->dss)
         return load_fail(sim, ss_error_set(err, SS_ERR_INPUT,
@@ -199,6 +211,7 @@ int ss_sim_run(ss_sim *sim, const char *h5path, ss_error *err)
     sim->running = 1;
     ss_engine *eng = w->eng;
     ss_fleet_start(w);
+    ss_tally_start(sim->tally, w);
     ss_engine_at(eng, 0, sample_fire, sim, 0);
     ss_fleet_start_tick(w, sim->sc.tick);
 
@@ -237,10 +250,16 @@ void ss_sim_summary(const ss_sim *sim, FILE *f)
     ss_summary_print(f, sim->w, sim->rec, &info);
 }
 
+int ss_sim_metrics(ss_sim *sim, struct ss_metrics *m)
+{
+    return ss_tally_metrics(sim->tally, sim->w, m);
+}
+
 void ss_sim_free(ss_sim *sim)
 {
     if (!sim) return;
     ss_rec_free(sim->rec);
+    ss_tally_free(sim->tally);
     ss_script_free(sim->script);
     ss_fleet_free(sim->w);
     free(sim->sc.name);
