@@ -256,3 +256,71 @@ def cli(prog, main, argv=None):
     except SnapsimError as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
         return 1
+
+
+# --- experiment indexes (DIR/index.h5, docs/output.md "index.h5") ------------------------
+
+INDEX_FORMAT = "snapsim-index"
+INDEX_TABLES = ("/points", "/runs", "/metrics", "/summary")
+
+
+class Index:
+    """DIR/index.h5 of a replication or sweep: attrs, params (names, in sweep order) and the
+    documented tables as {column: numpy array} (strings decoded)."""
+
+    def __init__(self, path, attrs, params, tables):
+        self.path, self.attrs, self.params, self.tables = path, attrs, params, tables
+
+    def __getitem__(self, name):
+        return self.tables[name]
+
+
+def is_index(path):
+    """True if path is a directory holding index.h5, or an HDF5 file of format snapsim-index."""
+    if os.path.isdir(path):
+        return os.path.exists(os.path.join(path, "index.h5"))
+    try:
+        import h5py
+        if not h5py.is_hdf5(path):
+            return False
+        with h5py.File(path, "r") as f:
+            return _text(f.attrs.get("format", b"")) == INDEX_FORMAT
+    except Exception:
+        return False
+
+
+def open_index(path):
+    """Read an experiment index (a DIR or DIR/index.h5); problems become SnapsimError."""
+    if os.path.isdir(path):
+        path = os.path.join(path, "index.h5")
+    if not os.path.exists(path):
+        raise SnapsimError(path, "no such file")
+    import h5py
+    try:
+        f = h5py.File(path, "r")
+    except Exception as e:
+        raise SnapsimError(path, f"cannot open HDF5 file ({_oneline(e)})")
+    try:
+        with f:
+            if _text(f.attrs.get("format", b"")) != INDEX_FORMAT:
+                raise SnapsimError(path, "not a snapsim experiment index")
+            if int(np.asarray(f.attrs.get("format_version", 0)).reshape(())) != 1:
+                raise SnapsimError(path, f"unsupported index format_version {_text(f.attrs.get('format_version'))}")
+            attrs = {k: (_text(v) if isinstance(v, (bytes, np.bytes_)) else np.asarray(v).reshape(()).item())
+                     for k, v in f.attrs.items()}
+            params = [p for p in attrs.get("parameters", "").split(",") if p]
+            tables = {}
+            for name in INDEX_TABLES:
+                if name not in f:
+                    raise SnapsimError(path, f"no table {name}")
+                data = f[name][()]
+                cols = {}
+                for c in data.dtype.names:
+                    a = data[c]
+                    cols[c] = np.array([_text(x) for x in a], dtype=object) if a.dtype.kind in "SO" else a
+                tables[name] = cols
+    except SnapsimError:
+        raise
+    except Exception as e:
+        raise SnapsimError(path, f"damaged index ({_oneline(e)})")
+    return Index(path, attrs, params, tables)
