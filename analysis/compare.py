@@ -3,15 +3,15 @@
 points of a replication or sweep index.
 
 usage: compare.py A.h5 B.h5 ... [-o chart.png]
-       compare.py DIR [--metric PATTERN]... [--plot METRIC] [--x PARAM] [--by PARAM] [-o plot.png]
+       compare.py DIR [--metric PATTERN]... [--plot PATTERN] [--x PARAM] [--by PARAM] [-o plot.png]
 
 An index (DIR or DIR/index.h5, written by `snapsim run --replications` or `snapsim sweep`): a
 table per point of each metric matching --metric (scope:entity:metric with shell wildcards;
 default: every datastore metric) with n, mean, its 95 % confidence interval, sd, min, max and
-p95, read from /summary; and a plot of --plot (default: the first datastore's peak_used) against
-the parameter --x (default: the first), one line per value of the other parameters (--by: the
-one to keep apart, default: all the others), the points at their means with the 95 % CI as
-error bars. Without parameters, the plot is the metric's values over the replications with
+p95, read from /summary; and a plot of --plot (default: the first datastore's peak_used; a
+pattern draws one line per metric it matches, e.g. 'datastore:*:peak_extra') against the
+parameter --x (default: the first), one line per value of the other parameters (--by: the one to
+keep apart, default: all the others), the points at their means with the 95 % CI as error bars. Without parameters, the plot is the metric's values over the replications with
 their mean and CI.
 
 Per run, in the order given: peak extra space (max of /consolidations.peak_extra_bytes),
@@ -129,8 +129,10 @@ def index_plot(ix, metric, xparam, byparams, path):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import fnmatch
     s = ix["/summary"]
-    sel = [i for i in range(len(s["point"])) if metric_name(s, i) == metric]
+    sel = [i for i in range(len(s["point"])) if fnmatch.fnmatchcase(metric_name(s, i), metric)]
+    names = list(dict.fromkeys(metric_name(s, i) for i in sel))
     if not sel:
         raise sh.SnapsimError(ix.path, f"no metric {metric} in /summary")
     unit = s["unit"][sel[0]]
@@ -139,7 +141,7 @@ def index_plot(ix, metric, xparam, byparams, path):
     if not xparam:  # replications only: the values of each run, their mean and CI
         m, r = ix["/metrics"], ix["/runs"]
         vals = [m["value"][j] / scale for j in range(len(m["run"]))
-                if f"{m['scope'][j]}:{m['entity'][j]}:{m['metric'][j]}" == metric]
+                if f"{m['scope'][j]}:{m['entity'][j]}:{m['metric'][j]}" == names[0]]
         i = sel[0]
         ax.plot(range(len(vals)), vals, "o", color="tab:blue", label="replications")
         ax.axhline(s["mean"][i] / scale, color="tab:red", label="mean")
@@ -153,8 +155,8 @@ def index_plot(ix, metric, xparam, byparams, path):
         order = list(dict.fromkeys(xs))
         numeric = _num(order)
         groups = {}
-        for i in sel:
-            key = ", ".join(f"{p}={s[p][i]}" for p in byparams)
+        for i in sel:  # one line per matching metric and value of the other parameters
+            key = ", ".join(([metric_name(s, i)] if len(names) > 1 else []) + [f"{p}={s[p][i]}" for p in byparams])
             groups.setdefault(key, []).append(i)
         for k, (key, idx) in enumerate(groups.items()):
             idx = sorted(idx, key=lambda i: (float(s[xparam][i]) if numeric else order.index(s[xparam][i])))
@@ -169,7 +171,7 @@ def index_plot(ix, metric, xparam, byparams, path):
             ax.set_xticks(range(len(order)), order)
         ax.set_xlabel(xparam)
     ax.set_ylabel(f"{metric} ({ulabel})" if ulabel else metric)
-    ax.set_title(f"{ix.attrs.get('scenario', '')}: {metric}, mean and 95 % CI", fontsize=10)
+    ax.set_title(f"{os.path.basename(ix.attrs.get('scenario_file', ''))}: {metric}, mean and 95 % CI", fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
