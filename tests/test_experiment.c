@@ -146,6 +146,65 @@ static void t_ci_coverage(void)
     printf("  CI coverage: %d of 200\n", covered);
 }
 
+/* ---- the metrics of one run ---- */
+
+static double metric(const ss_result *r, const char *scope, const char *entity, const char *name)
+{
+    int i = r->metrics ? ss_metrics_find(r->metrics, scope, entity, name) : -1;
+    return i >= 0 ? ss_metrics_at(r->metrics, i)->value : -12345;
+}
+
+/* Two memory snapshots that cannot fit (a 4 GB .vmsn on a datastore with
+ * 1 GiB free) are two failed snapshots; nothing grows, so peak_extra is 0
+ * and peak_used the 1 GiB thick base; the datastore never filled; record()
+ * gives its last (1) and largest (3) value. */
+static void t_run_metrics(void)
+{
+    const char *src =
+        "scenario { name = 'm', duration = '10m', seed = 1 }\n"
+        "datastore 'ds' { capacity = '2GB' }\n"
+        "host 'h' {}\n"
+        "vm 'v' { host = 'h', memory = '4GB', power = 'on', disk = { size = '1GB', format = 'ideal' } }\n"
+        "at('1m', function() snapshot('v', 'a', { memory = true }) end)\n"
+        "at('2m', function() snapshot('v', 'b', { memory = true }); record('x', 3); record('x', 1) end)\n";
+    ss_options o;
+    memset(&o, 0, sizeof o);
+    o.path = "m.lua";
+    o.source = src;
+    o.out = st_null();
+    ss_result r = { SS_RUN_MISSING, 0, NULL, NULL };
+    ss_replicate(&o, 0, NULL, &r);
+    CHECK(r.status == SS_RUN_OK);
+    CHECK_NEAR(metric(&r, "vm", "v", "failed_snapshots"), 2, 0);
+    CHECK_NEAR(metric(&r, "vm", "v", "failed_backups"), 0, 0);
+    CHECK_NEAR(metric(&r, "datastore", "ds", "peak_used"), GiB, 0);
+    CHECK_NEAR(metric(&r, "datastore", "ds", "peak_extra"), 0, 0);
+    CHECK(isnan(metric(&r, "datastore", "ds", "t_first_full")));
+    CHECK_NEAR(metric(&r, "datastore", "ds", "filled"), 0, 0);
+    CHECK_NEAR(metric(&r, "record", "x", "last"), 1, 0);
+    CHECK_NEAR(metric(&r, "record", "x", "max"), 3, 0);
+    /* The text form gives back the same values, bit for bit. */
+    char *buf = NULL;
+    size_t len = 0;
+    CHECK(ss_result_write(&r, &buf, &len) == SS_OK);
+    ss_result back = { SS_RUN_MISSING, 0, NULL, NULL };
+    ss_error err;
+    for (char *line = buf; line && *line;) {
+        char *nl = strchr(line, '\n');
+        *nl = 0;
+        CHECK(ss_result_read_line(&back, line, &err) == SS_OK);
+        line = nl + 1;
+    }
+    CHECK(back.status == SS_RUN_OK && back.metrics && ss_metrics_count(back.metrics) == ss_metrics_count(r.metrics));
+    for (int i = 0; back.metrics && i < ss_metrics_count(r.metrics); i++) {
+        double a = ss_metrics_at(r.metrics, i)->value, b = ss_metrics_at(back.metrics, i)->value;
+        CHECK((isnan(a) && isnan(b)) || memcmp(&a, &b, sizeof a) == 0);
+    }
+    free(buf);
+    ss_result_clear(&back);
+    ss_result_clear(&r);
+}
+
 /* ---- the plan ---- */
 
 static void t_sweep_grid(void)
@@ -480,7 +539,7 @@ static void t_resume(void)
 }
 
 static const struct tl_test tl_tests[] = {
-    TL(t_replication_seed), TL(t_stats_closed_form), TL(t_ci_coverage), TL(t_sweep_grid), TL(t_set_checked),
+    TL(t_replication_seed), TL(t_stats_closed_form), TL(t_ci_coverage), TL(t_run_metrics), TL(t_sweep_grid), TL(t_set_checked),
     TL(t_replication_identity), TL(t_index_summary), TL(t_failed_run_recorded), TL(t_worker_crash), TL(t_resume),
     { 0, 0 },
 };

@@ -90,6 +90,7 @@ static const struct vm_metric {
     { "stall_s", "s", vm_stall_s, NULL },
     { "failed_snapshots", "", NULL, "snapshot_failed" },
     { "failed_backups", "", NULL, "backup_failed" },
+    { "missed_backups", "", NULL, "backup_missed" },
     { "max_abs_offset_s", "s", vm_max_offset, NULL },
 };
 #define NVM ((int)(sizeof VM_METRICS / sizeof VM_METRICS[0]))
