@@ -11,6 +11,7 @@
 #include "model/version.h"
 #include "simtest.h"
 #include "snapsim/format.h"
+#include "snapsim/grainset.h"
 
 static ss_vm *vm_named(ss_sim *sim, const char *name)
 {
@@ -343,6 +344,130 @@ static void t_depth_limit(void)
     ss_sim_free(sim);
 }
 
+/* ---- 7. qcow2's layout ---- */
+
+/* Sizes of an overlay after writes, measured with Debian 12's qemu-utils
+ * 7.2 (qemu-img version 7.2.22):
+ *   qemu-img create -f qcow2 b.qcow2 CAP
+ *   qemu-img create -f qcow2 -b b.qcow2 -F qcow2 o.qcow2
+ *   qemu-io -c 'write -P 1 OFF LEN' o.qcow2      (one -c per write below)
+ *   stat -c %s o.qcow2
+ * The formula (docs/interop/qcow2.txt, format.c): 64 KiB clusters;
+ * empty: 3 clusters (header, refcount table, first refcount block) + the
+ * L1 table, 8 B per 512 MiB of capacity, unpadded; with data: N0 = 3 + L1
+ * clusters + L2 tables (one per 512 MiB region touched) + data clusters,
+ * R = ceil((N0-1)/32767) refcount blocks, size = (N0 + R - 1) * 64 KiB.
+ * The expected sizes are qemu-img's, not the formula's: each row's comment
+ * works the formula out by hand. */
+#define QK UINT64_C(1024)
+#define QM (QK * QK)
+#define QG (QM * QK)
+struct qrow {
+    uint64_t cap;
+    int nw;
+    uint64_t off[8], len[8];
+    uint64_t size;            /* stat -c %s after the writes */
+};
+static const struct qrow qrows[] = {
+    /* 196608 + 8*20 */
+    { 10 * QG, 0, { 0 }, { 0 }, 196768 },
+    /* 196608 + 8*2 */
+    { 1 * QG, 0, { 0 }, { 0 }, 196624 },
+    /* 196608 + 8*200 */
+    { 100 * QG, 0, { 0 }, { 0 }, 198208 },
+    /* L1 exactly one cluster: 196608 + 8*1024 */
+    { 512 * QG, 0, { 0 }, { 0 }, 204800 },
+    /* L1 past one cluster: 196608 + 8*1026 */
+    { 513 * QG, 0, { 0 }, { 0 }, 204816 },
+    /* 196608 + 8*4096 */
+    { 2048 * QG, 0, { 0 }, { 0 }, 229376 },
+    /* 'write -P 1 0 4k': N0 = 3+1+1+1 = 6, R = 1: 6 clusters */
+    { 10 * QG, 1, { 0 }, { 4 * QK }, 393216 },
+    /* 'write -P 1 0 64k': the same cluster */
+    { 10 * QG, 1, { 0 }, { 64 * QK }, 393216 },
+    /* 'write -P 1 5G 4k' */
+    { 10 * QG, 1, { 5 * QG }, { 4 * QK }, 393216 },
+    /* 'write -P 1 0 1M': 3+1+1+16 = 21 clusters */
+    { 10 * QG, 1, { 0 }, { 1 * QM }, 1376256 },
+    /* 'write -P 1 100M 4k' 'write -P 1 100M 64k' 'write -P 1 200M 128k':
+     * 3 data clusters, one L2: 3+1+1+3 = 8 */
+    { 10 * QG, 3, { 100 * QM, 100 * QM, 200 * QM }, { 4 * QK, 64 * QK, 128 * QK }, 524288 },
+    /* 1 TiB, 'write -P 1 700G 4k': L1 of 16 KiB is one cluster: 6 */
+    { 1024 * QG, 1, { 700 * QG }, { 4 * QK }, 393216 },
+    /* 8 TiB, 'write -P 1 0 4k' (and the same at 7T): L1 of 128 KiB is two
+     * clusters: 3+2+1+1 = 7 */
+    { 8192 * QG, 1, { 0 }, { 4 * QK }, 458752 },
+    { 8192 * QG, 1, { 7168 * QG }, { 4 * QK }, 458752 },
+    /* 100 GiB, scattered 4k writes at 0 1G 10G 50G 99G 1028K 1536M: 7 data
+     * clusters in 6 regions (0, 2, 3, 20, 100, 198): 3+1+6+7 = 17 */
+    { 100 * QG, 7, { 0, 1 * QG, 10 * QG, 50 * QG, 99 * QG, 1028 * QK, 1536 * QM },
+      { 4 * QK, 4 * QK, 4 * QK, 4 * QK, 4 * QK, 4 * QK, 4 * QK }, 1114112 },
+    /* 'write -P 1 0 1G' (as 512M twice): 3+1+2+16384 = 16390, R = 1 */
+    { 10 * QG, 2, { 0, 512 * QM }, { 512 * QM, 512 * QM }, 1074135040 },
+    /* 2100M in 512M writes: N0 = 3+1+5+33600 = 33609, R = ceil(33608/32767)
+     * = 2: 33610 clusters; qemu-img check: "Image end offset: 2202664960" */
+    { 10 * QG, 5, { 0, 512 * QM, 1024 * QM, 1536 * QM, 2048 * QM },
+      { 512 * QM, 512 * QM, 512 * QM, 512 * QM, 52 * QM }, 2202664960 },
+    /* The second refcount block's edge: 1536M in 512M writes, then
+     * 'write -P 1 1536M 523776K': 32760 data clusters, 4 L2: N0 = 32768, R
+     * = 1: 2 GiB exactly; one cluster more ('... 1536M 523840K'): N0 =
+     * 32769, R = 2: 32770 clusters */
+    { 10 * QG, 4, { 0, 512 * QM, 1024 * QM, 1536 * QM },
+      { 512 * QM, 512 * QM, 512 * QM, 523776 * QK }, 2147483648 },
+    { 10 * QG, 4, { 0, 512 * QM, 1024 * QM, 1536 * QM },
+      { 512 * QM, 512 * QM, 512 * QM, 523840 * QK }, 2147614720 },
+};
+
+/* Each measured row through the grain set (64 KiB grains, 2^13 per L2
+ * region) and the format formula. */
+static void t_qcow2_layout(void)
+{
+    const ss_format *f = ss_format_find("qcow2");
+    if (!f) { CHECK(0); return; }
+    for (size_t i = 0; i < sizeof qrows / sizeof qrows[0]; i++) {
+        const struct qrow *r = &qrows[i];
+        ss_grainset *gs = ss_gs_new(f->region_shift);
+        for (int k = 0; k < r->nw; k++) {
+            uint64_t g0 = r->off[k] / f->grain, g1 = (r->off[k] + r->len[k] - 1) / f->grain;
+            ss_gs_add_range(gs, g0, g1 - g0 + 1);
+        }
+        uint64_t got = ss_format_filesize(f, r->cap, ss_gs_count(gs), ss_gs_regions(gs));
+        if (got != r->size) fprintf(stderr, "qcow2 row %zu: %llu, qemu-img %llu\n", i, (unsigned long long)got,
+                                    (unsigned long long)r->size);
+        CHECK_EQ_U(got, r->size);
+        /* The size only changes at a step: the need it holds maps back to it. */
+        uint64_t need = ss_gs_count(gs) * f->grain + ss_gs_regions(gs) * f->region_meta;
+        CHECK_EQ_U(ss_format_need_held(f, need), need);
+        ss_gs_free(gs);
+    }
+}
+
+/* The same through a run: a qcow2 VM's overlay after snapshot and writes
+ * (rows 0, 6 and 10 above: empty, 'write -P 1 0 4k', then two more writes
+ * making 3 data clusters... here 100M 64k and 200M 128k on top of 0 4k:
+ * 4 data clusters in one region: 3+1+1+4 = 9 clusters = 589,824 B; that
+ * one is the formula, the other two qemu-img's). */
+static void t_qcow2_run(void)
+{
+    const char *src =
+        "scenario { name = 'q', duration = '1m', seed = 1 }\n"
+        "datastore 'ds' { capacity = '500GB' }\n"
+        "host 'h' { }\n"
+        "vm 'v' { host = 'h', disk = { size = '10GiB', format = 'qcow2' } }\n"
+        "at(0, function()\n"
+        "  snapshot('v', 's'); S0 = vm_state('v').files[2].size\n"
+        "  write('v', { offset = 0, bytes = 4096 }); S1 = vm_state('v').files[2].size\n"
+        "  write('v', { offset = 100 * 2^20, bytes = 65536 })\n"
+        "  write('v', { offset = 200 * 2^20, bytes = 131072 }); S2 = vm_state('v').files[2].size\n"
+        "end)\n";
+    ss_sim *sim = run_src("qcow2.lua", src);
+    if (!sim) return;
+    CHECK_EQ_U(st_num(sim, "S0"), 196768);
+    CHECK_EQ_U(st_num(sim, "S1"), 393216);
+    CHECK_EQ_U(st_num(sim, "S2"), 9 * 65536);
+    ss_sim_free(sim);
+}
+
 static const struct tl_test tl_tests[] = {
     TL(t_version_table),
     TL(t_version_defaults),
@@ -353,6 +478,8 @@ static const struct tl_test tl_tests[] = {
     TL(t_vmx_aliases),
     TL(t_vmx_bad),
     TL(t_depth_limit),
+    TL(t_qcow2_layout),
+    TL(t_qcow2_run),
     { 0, 0 },
 };
 

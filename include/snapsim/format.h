@@ -11,6 +11,10 @@
  * this is exactly 2048 + 4*ceil(C/2 MiB) + 16 MiB*max(1, ceil((A*512 +
  * 16 KiB*T)/16 MiB)), which reproduces an ESX listing to the byte (docs/model.md:
  * a 100 GiB disk, deltas of 16,984,064 / 1,224,943,616 / 1,594,042,368 B).
+ * Two rules for qcow2 (docs/model.md), both no-ops for the other rows: once
+ * the file holds any step, fixed(C) is rounded up to whole steps
+ * (pad_fixed), and with N0 = fixed/step + steps the file has
+ * R = ceil((N0-1)/(refblock_steps-1)) refcount blocks, R-1 more steps.
  */
 #ifndef SNAPSIM_FORMAT_H
 #define SNAPSIM_FORMAT_H
@@ -31,6 +35,10 @@ typedef struct ss_format {
     uint64_t thin_block;      /* a thin base of a disk in this format grows in these blocks */
     int steps_by_version;     /* 1: min_steps of a new delta comes from the host's version
                                * (vmfsSparse: one step on ESX 3.5, none from 4.1) */
+    int pad_fixed;            /* 1: once the file holds a step, fixed(C) is rounded up to whole
+                               * steps (qcow2: clusters are allocated after the L1 table's cluster) */
+    uint64_t refblock_steps;  /* >0: one more step per refcount block, each describing this many
+                               * steps (clusters) of the file; the first is in header (qcow2) */
 } ss_format;
 
 /* NULL if unknown. */
@@ -44,6 +52,9 @@ static inline uint64_t ss_format_empty_size(const ss_format *f, uint64_t capacit
 {
     return ss_format_filesize(f, capacity, 0, 0);
 }
+/* The largest need (A*grain + T*region_meta) a file of `need`'s size
+ * holds: sizes are a function of the steps alone. */
+uint64_t ss_format_need_held(const ss_format *f, uint64_t need);
 /* log2 grains per thin-base block. */
 unsigned ss_format_thin_shift(const ss_format *f);
 

@@ -97,7 +97,7 @@ void ss_file_resize(ss_world *w, ss_file *f)
     if (f->kind == SS_FILE_FLAT)
         f->cap_need = sz >= d->capacity ? UINT64_MAX : ss_gs_regions(f->gs);
     else
-        f->cap_need = sz - d->fixed;
+        f->cap_need = ss_format_need_held(d->fmt, file_need(f));
     if (sz != f->size) {
         int64_t delta = (int64_t)sz - (int64_t)f->size;
         f->size = sz;
@@ -121,7 +121,7 @@ ss_file *ss_chain_new_delta(ss_world *w, ss_disk *d, ss_file *parent, ss_file_ki
     ss_file *f = ss_file_new(w, d->dir, d, kind, name, parent, ss_format_empty_size(d->fmt, d->capacity));
     f->gs = ss_gs_new(d->fmt->region_shift);
     if (!f->gs) abort();
-    f->cap_need = f->size - d->fixed;
+    f->cap_need = ss_format_need_held(d->fmt, 0);
     return f;
 }
 
@@ -139,10 +139,11 @@ int ss_disk_init(ss_world *w, ss_folder *dir, ss_disk *d, int index)
     d->index = index;
     d->ngrains = d->capacity / d->fmt->grain + (d->capacity % d->fmt->grain != 0);
     d->grain_shift = (unsigned)__builtin_ctz(d->fmt->grain);   /* grains are powers of two */
-    d->fixed = ss_format_empty_size(d->fmt, d->capacity) - (uint64_t)d->fmt->min_steps * d->fmt->step;
     /* No single write can grow a file by more than a step, its grains and
-     * two regions' tables (or a thin block): twice that, for the mirror. */
-    d->margin = 2 * (d->fmt->step + d->fmt->thin_block + 2 * d->fmt->region_meta);
+     * two regions' tables (or a thin block), and for qcow2 the L1 table's
+     * padding and a refcount block: twice that, for the mirror. */
+    d->margin = 2 * (d->fmt->step + d->fmt->thin_block + 2 * d->fmt->region_meta +
+                     (d->fmt->refblock_steps ? 2 * d->fmt->step : 0));
     disk_file_name(d, 0, name, sizeof name);
     d->base = ss_file_new(w, dir, d, SS_FILE_FLAT, name, NULL, d->thin ? 0 : d->capacity);
     if (d->used > d->capacity) d->used = d->capacity;

@@ -70,7 +70,6 @@ struct ss_disk {
     ss_file *top;             /* where guest writes go ("you are here") */
     ss_file *mirror;          /* during a mirrored merge: writes also go here */
     int counter;              /* last delta number used */
-    uint64_t fixed;           /* a delta's fixed bytes (header, directory) */
     unsigned grain_shift;     /* log2 of the format's grain */
     uint64_t margin;          /* free space above which no write needs a space check */
 };

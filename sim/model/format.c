@@ -21,11 +21,17 @@
  * they are fixed cost: 32 KiB per 16 MiB of capacity = 1/512.  The file
  * grows in 1 MiB steps (our choice: the real allocation is per VMFS6 block
  * of 1 MiB), from one step.
- * qcow2: 64 KiB clusters; fixed: the header and the refcount table, a
- * cluster each, and the L1 table, 8 B per 512 MiB of capacity; then one
- * 64 KiB L2 table (8192 entries of 8 B) per 512 MiB region touched; grows a
- * cluster at a time, from no data cluster (refcount blocks, one per 2 GiB
- * of image, are left out: < 0.003 %).
+ * qcow2 (QEMU docs/interop/qcow2.txt; qemu-img 7.2 measured, tests/
+ * test_fidelity.c t_qcow2_layout): 64 KiB clusters; an overlay made by
+ * qemu-img create holds the header, the refcount table and the first
+ * refcount block, a cluster each, then the L1 table, 8 B per 512 MiB of
+ * capacity, unpadded while the file is empty.  Writing allocates after the
+ * L1 table's last cluster: one 64 KiB L2 table (8192 entries of 8 B) per
+ * 512 MiB region touched and the data clusters; 16-bit refcounts make a
+ * refcount block describe 32768 clusters (2 GiB of file), and a new block
+ * is placed at the file's end, so it describes itself: R = ceil((N0-1)/
+ * 32767) blocks for N0 clusters without the extra ones.  The refcount table
+ * (one cluster, 8192 blocks: 16 TiB of file) is taken never to grow.
  * ideal: 4 KiB grains, no metadata, size = grains * 4 KiB: exact arithmetic
  * for teaching.  Formats whose region_meta is 0 take region_shift 20: the
  * grain set then counts regions per 2^16-grain block it allocates anyway,
@@ -39,8 +45,8 @@ static const ss_format formats[] = {
       .header = 2048, .cap_meta = 32 * KiB, .cap_unit = 16 * MiB, .region_shift = 20, .region_meta = 0,
       .thin_block = 1 * MiB },
     { .name = "qcow2", .suffix = ".qcow2", .grain = 64 * KiB, .step = 64 * KiB, .min_steps = 0,
-      .header = 2 * 64 * KiB, .cap_meta = 8, .cap_unit = 512 * MiB, .region_shift = 13, .region_meta = 64 * KiB,
-      .thin_block = 64 * KiB },
+      .header = 3 * 64 * KiB, .cap_meta = 8, .cap_unit = 512 * MiB, .region_shift = 13, .region_meta = 64 * KiB,
+      .thin_block = 64 * KiB, .pad_fixed = 1, .refblock_steps = 64 * KiB * 8 / 16 },
     { .name = "ideal", .suffix = "-delta.vmdk", .grain = 4096, .step = 4096, .min_steps = 0, .header = 0,
       .cap_meta = 0, .cap_unit = 1, .region_shift = 20, .region_meta = 0, .thin_block = 4096 },
 };
@@ -71,7 +77,20 @@ uint64_t ss_format_filesize(const ss_format *f, uint64_t capacity, uint64_t grai
     uint64_t need = grains * f->grain + regions * f->region_meta;
     uint64_t steps = ceil_div(need, f->step);
     if (steps < f->min_steps) steps = f->min_steps;
+    if (steps == 0) return fixed;
+    if (f->pad_fixed) fixed = ceil_div(fixed, f->step) * f->step;
+    if (f->refblock_steps) {
+        uint64_t n0 = fixed / f->step + steps;
+        steps += ceil_div(n0 - 1, f->refblock_steps - 1) - 1;
+    }
     return fixed + steps * f->step;
+}
+
+uint64_t ss_format_need_held(const ss_format *f, uint64_t need)
+{
+    uint64_t steps = ceil_div(need, f->step);
+    if (steps < f->min_steps) steps = f->min_steps;
+    return steps * f->step;
 }
 
 unsigned ss_format_thin_shift(const ss_format *f)
