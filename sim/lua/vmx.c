@@ -156,7 +156,7 @@ void ss_lua_vmx(vctx *c, int t, const ss_fields *fs, void *target)
             push_as(L, -1, f);
             nest(L, a->path);
             vctx sub = *c;
-            snprintf(sub.what, sizeof sub.what, "%s: vmx[\"%s\"]", c->what, name);
+            snprintf(sub.what, sizeof sub.what, "%.80s: vmx[\"%.30s\"]", c->what, name);
             ss_fields_parse(&sub, -1, "", fs, target);
             lua_pop(L, 1);
         }
