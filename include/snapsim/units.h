@@ -66,5 +66,9 @@ int ss_parse_rate(const char *s, double *bytes_per_s, char *why, size_t whylen);
  * The text is truncated to fit `len` (always NUL-terminated if len > 0). */
 void ss_format_size(uint64_t bytes, char *buf, size_t len);
 void ss_format_duration(ss_time ns, char *buf, size_t len);
+/* A duration as people write it: from a minute up, whole seconds with
+ * every unit after the first ("1h0m55s", "2d0h0m5s"); below, seconds
+ * with one decimal ("12.4s", "0.3s"); 0 is "0s".  Rounded to nearest. */
+void ss_format_duration_human(double seconds, char *buf, size_t len);
 
 #endif

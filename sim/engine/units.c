@@ -8,6 +8,7 @@
  * No locale is consulted: blanks, digits and letters are ASCII.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -369,4 +370,29 @@ void ss_format_duration(ss_time t, char *buf, size_t len)
         if (s || sub) at = put_decimal(out, at, s, sub, 9, "s");
     }
     if (len) snprintf(buf, len, "%s", out);
+}
+
+void ss_format_duration_human(double seconds, char *buf, size_t len)
+{
+    if (!len) return;
+    if (isnan(seconds)) {
+        snprintf(buf, len, "never");
+        return;
+    }
+    const char *sign = seconds < 0 ? "-" : "";
+    double a = fabs(seconds);
+    if (a < 59.95) {
+        if (a == 0) snprintf(buf, len, "0s");
+        else snprintf(buf, len, "%s%.1fs", sign, a);
+        if (len > 3 && strstr(buf, ".0s")) {   /* "5.0s" reads "5s" */
+            char *p = strstr(buf, ".0s");
+            memmove(p, p + 2, strlen(p + 2) + 1);
+        }
+        return;
+    }
+    uint64_t sec = (uint64_t)(a + 0.5);
+    uint64_t d = sec / 86400, h = sec / 3600 % 24, m = sec / 60 % 60, s = sec % 60;
+    if (d) snprintf(buf, len, "%s%" PRIu64 "d%" PRIu64 "h%" PRIu64 "m%" PRIu64 "s", sign, d, h, m, s);
+    else if (h) snprintf(buf, len, "%s%" PRIu64 "h%" PRIu64 "m%" PRIu64 "s", sign, h, m, s);
+    else snprintf(buf, len, "%s%" PRIu64 "m%" PRIu64 "s", sign, m, s);
 }

@@ -47,10 +47,12 @@ typedef struct ss_datastore {
     uint64_t capacity;
     double bandwidth;         /* bytes/s of I/O */
     uint64_t used;            /* bytes in live files */
+    uint64_t initial_used;    /* used when the run started (ss_fleet_start) */
     uint64_t peak_used;
     ss_time t_peak;
     int full;                 /* someone is waiting for space now */
     int full_events;
+    ss_time t_first_full;     /* the first datastore_full; valid when full_events > 0 */
     ss_waiter **waiting;      /* waiting for space, in wait order */
     int nwaiting, capwaiting;
     ss_activity *acts;        /* attached activities, in attachment order */

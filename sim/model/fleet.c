@@ -103,6 +103,7 @@ static void tick_fire(ss_engine *eng, void *ctx, uint64_t arg)
 void ss_fleet_start(ss_world *w)
 {
     for (ss_vm *vm = w->vms; vm; vm = vm->next) ss_vm_start(w, vm);
+    for (ss_datastore *ds = w->dss; ds; ds = ds->next) ds->initial_used = ds->used;
 }
 
 void ss_fleet_start_tick(ss_world *w, ss_time tick)

@@ -54,6 +54,7 @@ static void stall(ss_world *w, ss_vm *vm, ss_time t)
                     .datastore = ds->name, .bytes = (int64_t)(ds->capacity - ds->used), .detail = detail };
     if (!ds->full) {
         ds->full = 1;
+        if (!ds->full_events) ds->t_first_full = t;
         ds->full_events++;
         ss_event full = { .t = ev.t, .kind = "datastore_full", .datastore = ds->name, .vm = vm->name,
                           .bytes = (int64_t)ds->capacity, .value = (double)ds->used };

@@ -85,7 +85,10 @@ static const ss_column vmsum_cols[] = {
 static const ss_column dssum_cols[] = {
     { "datastore", STR(64), "" }, { "capacity", SS_COL_I64, 0, "B" }, { "bandwidth", SS_COL_F64, 0, "B/s" },
     { "peak_used", SS_COL_I64, 0, "B" }, { "t_peak", SS_COL_F64, 0, "s" }, { "final_used", SS_COL_I64, 0, "B" },
-    { "full_events", SS_COL_I64, 0, "" },
+    { "full_events", SS_COL_I64, 0, "" }, { "initial_used", SS_COL_I64, 0, "B" },
+    { "headroom", SS_COL_I64, 0, "B" }, { "free_at_peak", SS_COL_I64, 0, "B" },
+    { "t_first_full", SS_COL_F64, 0, "s" }, { "stall_s", SS_COL_F64, 0, "s" },
+    { "thin_capacity", SS_COL_I64, 0, "B" }, { "provisioned", SS_COL_I64, 0, "B" },
 };
 #define NCOLS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -95,12 +98,14 @@ struct ss_rec {
     int t_events, t_cons, t_steps, t_backups, t_phases, t_ds, t_files, t_clocks, t_user;
     ss_cons_summary *cons;    /* every deletion, for the text summary */
     int ncons;
+    ss_run_counts counts;     /* events counted as they pass */
 };
 
 ss_rec *ss_rec_new(void) { return calloc(1, sizeof(ss_rec)); }
 int ss_rec_is_open(const ss_rec *r) { return r->out != NULL; }
 int ss_rec_ncons(const ss_rec *r) { return r->ncons; }
 const ss_cons_summary *ss_rec_cons(const ss_rec *r, int i) { return &r->cons[i]; }
+ss_run_counts ss_rec_counts(const ss_rec *r) { return r->counts; }
 
 int ss_rec_open(ss_rec *r, const char *path, ss_error *err)
 {
@@ -130,6 +135,9 @@ int ss_rec_open(ss_rec *r, const char *path, ss_error *err)
 
 void ss_rec_event(ss_rec *r, const ss_event *ev)
 {
+    if (strcmp(ev->kind, "snapshot_failed") == 0) r->counts.failed_snapshots++;
+    else if (strcmp(ev->kind, "backup_failed") == 0) r->counts.failed_backups++;
+    else if (strcmp(ev->kind, "backup_missed") == 0) r->counts.missed_backups++;
     if (!r->out) return;
     ss_value row[9] = { { .f = ev->t },     { .s = ev->kind },      { .s = ev->vm },
                         { .s = ev->host },  { .s = ev->datastore }, { .s = ev->snapshot },
@@ -266,10 +274,15 @@ static int write_summary(ss_rec *r, ss_world *w, const ss_run_info *info, ss_err
     int td = ss_out_table(o, "/summary/datastores", dssum_cols, NCOLS(dssum_cols), err);
     if (td < 0) return td;
     for (ss_datastore *ds = w->dss; ds; ds = ds->next) {
-        ss_value row[7] = { { .s = ds->name },       { .i = (int64_t)ds->capacity },
-                            { .f = ds->bandwidth },  { .i = (int64_t)ds->peak_used },
-                            { .f = ss_time_to_s(ds->t_peak) }, { .i = (int64_t)ds->used },
-                            { .i = ds->full_events } };
+        ss_ds_answer a;
+        ss_ds_answer_of(w, ds, &a);
+        ss_value row[14] = { { .s = ds->name },       { .i = (int64_t)ds->capacity },
+                             { .f = ds->bandwidth },  { .i = (int64_t)ds->peak_used },
+                             { .f = ss_time_to_s(ds->t_peak) }, { .i = (int64_t)ds->used },
+                             { .i = ds->full_events }, { .i = (int64_t)a.initial_used },
+                             { .i = (int64_t)a.headroom }, { .i = (int64_t)a.free_at_peak },
+                             { .f = a.t_first_full }, { .f = a.stall_s },
+                             { .i = (int64_t)a.thin_capacity }, { .i = (int64_t)a.provisioned } };
         ss_out_row(o, td, row);
     }
     ss_out_attr_str(o, "/", "format", "snapsim");

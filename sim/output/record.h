@@ -53,6 +53,25 @@ int ss_rec_commit(ss_rec *r, ss_world *w, const ss_run_info *info, ss_error *err
 void ss_rec_abort(ss_rec *r);
 void ss_rec_free(ss_rec *r);
 
+/* The planner's answer for one datastore (summary.c): what it needs and
+ * when it ran out.  headroom = peak_used - initial_used; free_at_peak =
+ * capacity - peak_used; t_first_full NaN: it never filled; stall_s adds
+ * the stalls of the VMs whose folder is on it (one still going counts up
+ * to now); thin_capacity sums the capacities of its thin disks,
+ * provisioned those of all its disks (thick disks take theirs at once). */
+typedef struct ss_ds_answer {
+    uint64_t initial_used, peak_used, headroom, free_at_peak, thin_capacity, provisioned;
+    double t_peak, t_first_full, stall_s;
+    int vms, thin_disks;
+} ss_ds_answer;
+void ss_ds_answer_of(ss_world *w, const struct ss_datastore *ds, ss_ds_answer *a);
+
+/* Per run: events of the kinds a planner counts. */
+typedef struct ss_run_counts {
+    int failed_snapshots, failed_backups, missed_backups;
+} ss_run_counts;
+ss_run_counts ss_rec_counts(const ss_rec *r);
+
 int ss_rec_ncons(const ss_rec *r);
 const ss_cons_summary *ss_rec_cons(const ss_rec *r, int i);
 

@@ -2,6 +2,7 @@
  * summary.c -- the closing summary a run prints: peak use per datastore,
  * every deletion, backups per proxy, stalls and clock steps (record.h).
  */
+#include <math.h>
 #include <stdio.h>
 
 #include "model/datastore.h"
@@ -10,6 +11,30 @@
 #include "output/record.h"
 #include "snapsim/units.h"
 
+void ss_ds_answer_of(ss_world *w, const ss_datastore *ds, ss_ds_answer *a)
+{
+    ss_time now = ss_now(w);
+    *a = (ss_ds_answer){ 0 };
+    a->initial_used = ds->initial_used;
+    a->peak_used = ds->peak_used;
+    a->headroom = ds->peak_used > ds->initial_used ? ds->peak_used - ds->initial_used : 0;
+    a->free_at_peak = ds->peak_used < ds->capacity ? ds->capacity - ds->peak_used : 0;
+    a->t_peak = ss_time_to_s(ds->t_peak);
+    a->t_first_full = ds->full_events ? ss_time_to_s(ds->t_first_full) : NAN;
+    for (ss_vm *vm = w->vms; vm; vm = vm->next) {
+        if (vm->ds != ds) continue;
+        a->vms++;
+        a->stall_s += vm->stall_s + (vm->stalled ? ss_time_to_s(now - vm->stall_start) : 0);
+        for (int i = 0; i < vm->ndisks; i++) {
+            a->provisioned += vm->disks[i].capacity;
+            if (vm->disks[i].thin) {
+                a->thin_disks++;
+                a->thin_capacity += vm->disks[i].capacity;
+            }
+        }
+    }
+}
+
 void ss_summary_print(FILE *f, ss_world *w, const ss_rec *r, const ss_run_info *info)
 {
     char a[64], b[64], c[64];
@@ -17,12 +42,35 @@ void ss_summary_print(FILE *f, ss_world *w, const ss_rec *r, const ss_run_info *
             (ss_format_duration(info->duration, a, sizeof a), a), (unsigned long long)info->seed,
             (unsigned long long)info->events);
     for (ss_datastore *ds = w->dss; ds; ds = ds->next) {
-        ss_format_size(ds->peak_used, a, sizeof a);
-        ss_format_size(ds->capacity, b, sizeof b);
-        ss_format_duration(ds->t_peak, c, sizeof c);
-        fprintf(f, "  datastore %-14s peak use %s of %s at %s%s\n", ds->name, a, b, c,
-                ds->full_events ? " (ran full)" : "");
+        ss_ds_answer an;
+        ss_ds_answer_of(w, ds, &an);
+        char d[64], e[64], t[64];
+        ss_format_size(an.initial_used, a, sizeof a);
+        ss_format_size(an.peak_used, b, sizeof b);
+        ss_format_size(ds->capacity, c, sizeof c);
+        ss_format_size(an.headroom, d, sizeof d);
+        ss_format_size(an.free_at_peak, e, sizeof e);
+        ss_format_duration_human(an.t_peak, t, sizeof t);
+        fprintf(f, "  datastore %-14s %s: in use %s at the start, peak %s at %s: needs %s more, %s left free\n",
+                ds->name, c, a, b, t, d, e);
+        ss_format_duration_human(an.t_first_full, a, sizeof a);
+        ss_format_duration_human(an.stall_s, b, sizeof b);
+        if (isnan(an.t_first_full)) fprintf(f, "  datastore %-14s never filled\n", ds->name);
+        else fprintf(f, "  datastore %-14s FILLED first at %s; its VMs stalled %s in all\n", ds->name, a, b);
+        if (an.thin_disks) {
+            ss_format_size(an.thin_capacity, a, sizeof a);
+            ss_format_size(an.provisioned, b, sizeof b);
+            if (an.provisioned > ds->capacity)
+                fprintf(f, "  datastore %-14s OVERCOMMITTED: %d thin disk(s) of %s; all disks %s on %s (%.0f %%)\n",
+                        ds->name, an.thin_disks, a, b, c, 100.0 * (double)an.provisioned / (double)ds->capacity);
+            else
+                fprintf(f, "  datastore %-14s not overcommitted: %d thin disk(s) of %s; all disks %s on %s (%.0f %%)\n",
+                        ds->name, an.thin_disks, a, b, c, 100.0 * (double)an.provisioned / (double)ds->capacity);
+        }
     }
+    ss_run_counts n = ss_rec_counts(r);
+    fprintf(f, "  snapshots failed: %d; backups failed: %d, missed: %d\n", n.failed_snapshots, n.failed_backups,
+            n.missed_backups);
     for (int i = 0; i < ss_rec_ncons(r); i++) {
         const ss_cons_summary *k = ss_rec_cons(r, i);
         ss_format_size((uint64_t)k->peak_extra, a, sizeof a);
@@ -38,8 +86,12 @@ void ss_summary_print(FILE *f, ss_world *w, const ss_rec *r, const ss_run_info *
     for (ss_vm *vm = w->vms; vm; vm = vm->next) {
         ss_gclock_stats st;
         ss_gclock_stats_at(&vm->clock, ss_now(w), &st);
-        if (vm->stalls)
-            fprintf(f, "  vm %-10s stalled %d time(s), %.1f s in all\n", vm->name, vm->stalls, vm->stall_s);
+        if (vm->stalls) {
+            double st_s = vm->stall_s + (vm->stalled ? ss_time_to_s(ss_now(w) - vm->stall_start) : 0);
+            ss_format_duration_human(st_s, a, sizeof a);
+            fprintf(f, "  vm %-10s stalled %d time(s), %s in all%s\n", vm->name, vm->stalls, a,
+                    vm->stalled ? " (still stalled at the end)" : "");
+        }
         /* A clock beyond the skew limit is worth a line even without any
          * step (a guest that drifts away with no resync at all). */
         if (st.steps || st.over_limit_s > 0)

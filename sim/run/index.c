@@ -300,6 +300,8 @@ static void print_size_stat(FILE *f, const char *what, const ss_stats *st)
         ss_format_size(st->ci_lo > 0 ? (uint64_t)st->ci_lo : 0, b, sizeof b);
         ss_format_size(st->ci_hi > 0 ? (uint64_t)st->ci_hi : 0, c, sizeof c);
         fprintf(f, "%s %s [%s, %s]", what, a, b, c);
+        ss_format_size(st->p95 > 0 ? (uint64_t)st->p95 : 0, a, sizeof a);
+        fprintf(f, " p95 %s", a);
     } else {
         fprintf(f, "%s %s", what, a);
     }
@@ -320,20 +322,31 @@ void ss_index_print(FILE *f, const ss_plan *plan, const ss_result *results)
         for (int i = 0; i < pm.n; i++) {
             const ss_metric *x = pm.m[i];
             if (strcmp(x->scope, "datastore") != 0 || strcmp(x->name, "peak_used") != 0) continue;
-            ss_stats peak, extra, full;
+            ss_stats peak, st;
             int ok = point_stats(&w, p, x, i, vals, &peak);
             fprintf(f, "  datastore %-12s ", x->entity);
             print_size_stat(f, "peak use", &peak);
-            for (int k = 0; k < pm.n; k++) {
-                if (strcmp(pm.m[k]->scope, "datastore") || strcmp(pm.m[k]->entity, x->entity)) continue;
-                if (strcmp(pm.m[k]->name, "peak_extra") == 0) {
-                    point_stats(&w, p, pm.m[k], k, vals, &extra);
-                    print_size_stat(f, ", extra", &extra);
-                } else if (strcmp(pm.m[k]->name, "t_first_full") == 0) {
-                    point_stats(&w, p, pm.m[k], k, vals, &full);
-                    fprintf(f, ", filled in %d of %d", full.n, ok);
+            static const char *const order[] = { "initial_used", "peak_extra", "free_at_peak", "t_first_full", "stall_s" };
+            for (size_t o = 0; o < sizeof order / sizeof order[0]; o++)
+                for (int k = 0; k < pm.n; k++) {
+                    if (strcmp(pm.m[k]->scope, "datastore") || strcmp(pm.m[k]->entity, x->entity)
+                        || strcmp(pm.m[k]->name, order[o]))
+                        continue;
+                    point_stats(&w, p, pm.m[k], k, vals, &st);
+                    if (o == 0) print_size_stat(f, ", at the start", &st);
+                    else if (o == 1) print_size_stat(f, ", needs", &st);
+                    else if (o == 2) print_size_stat(f, ", free at peak", &st);
+                    else if (o == 3) fprintf(f, ", filled in %d of %d", st.n, ok);
+                    else if (st.n >= 1 && st.max > 0) {
+                        char a[32], b[32], c[32], d[32];
+                        ss_format_duration_human(st.mean, a, sizeof a);
+                        ss_format_duration_human(st.ci_lo > 0 ? st.ci_lo : 0, b, sizeof b);
+                        ss_format_duration_human(st.ci_hi, c, sizeof c);
+                        ss_format_duration_human(st.p95, d, sizeof d);
+                        if (st.n >= 2) fprintf(f, ", VMs stalled %s [%s, %s] p95 %s", a, b, c, d);
+                        else fprintf(f, ", VMs stalled %s", a);
+                    }
                 }
-            }
             fputc('\n', f);
         }
         for (int r = 0; r < w.reps; r++) {

@@ -55,6 +55,12 @@ static double ds_peak(const ds_tally *t, const ss_datastore *ds) { (void)t; retu
 static double ds_extra(const ds_tally *t, const ss_datastore *ds) { return (double)ds->peak_used - t->initial; }
 static double ds_first_full(const ds_tally *t, const ss_datastore *ds) { (void)ds; return t->t_full; }
 static double ds_filled(const ds_tally *t, const ss_datastore *ds) { (void)ds; return isnan(t->t_full) ? 0 : 1; }
+static double ds_initial(const ds_tally *t, const ss_datastore *ds) { (void)ds; return t->initial; }
+static double ds_free_at_peak(const ds_tally *t, const ss_datastore *ds)
+{
+    (void)t;
+    return ds->peak_used < ds->capacity ? (double)(ds->capacity - ds->peak_used) : 0;
+}
 
 static const struct ds_metric {
     const char *name, *unit;
@@ -64,6 +70,9 @@ static const struct ds_metric {
     { "peak_extra", "B", ds_extra },         /* peak_used minus the use at the start */
     { "t_first_full", "s", ds_first_full },  /* first datastore_full; NaN: never */
     { "filled", "", ds_filled },             /* 1 if it ever filled (the mean is the share of runs) */
+    { "initial_used", "B", ds_initial },     /* use at the start */
+    { "free_at_peak", "B", ds_free_at_peak },/* capacity minus peak_used */
+    { "stall_s", "s", NULL },                /* stalls of the VMs whose folder is on it (ds_stall) */
 };
 
 static double vm_stalls(const ss_vm *vm, ss_time now) { (void)now; return vm->stalls; }
@@ -72,6 +81,14 @@ static double vm_stall_s(const ss_vm *vm, ss_time now)
     /* A stall still going on at the end counts up to the end. */
     return vm->stall_s + (vm->stalled ? ss_time_to_s(now - vm->stall_start) : 0);
 }
+static double ds_stall(ss_world *w, const ss_datastore *ds)
+{
+    double s = 0;
+    for (ss_vm *v = w->vms; v; v = v->next)
+        if (v->ds == ds) s += vm_stall_s(v, ss_now(w));
+    return s;
+}
+
 static double vm_max_offset(const ss_vm *vm, ss_time now)
 {
     ss_gclock_stats st;
@@ -227,7 +244,7 @@ int ss_tally_metrics(ss_tally *t, ss_world *w, ss_metrics *m)
     for (ss_datastore *d = w->dss; d && rc == SS_OK; d = d->next, i++)
         for (size_t j = 0; j < sizeof DS_METRICS / sizeof DS_METRICS[0] && rc == SS_OK; j++)
             rc = ss_metrics_add(m, "datastore", d->name, DS_METRICS[j].name, DS_METRICS[j].unit,
-                                DS_METRICS[j].get(&t->ds[i], d));
+                                DS_METRICS[j].get ? DS_METRICS[j].get(&t->ds[i], d) : ds_stall(w, d));
     i = 0;
     for (ss_vm *v = w->vms; v && rc == SS_OK; v = v->next, i++)
         for (int j = 0; j < NVM && rc == SS_OK; j++)
