@@ -1,11 +1,11 @@
 /*
  * main.c -- the snapsim command line (README.md, docs/language.md):
  *
- *   snapsim run SCENARIO.lua [-o OUT.h5] [--seed N] [--duration D] [--set k=v]... [-q]
+ *   snapsim run SCENARIO.lua [-o OUT.h5] [--seed N] [--duration D] [--set k=v]... [-q|--verbose]
  *   snapsim run SCENARIO.lua --replications N [-j J] -o DIR [--resume]
  *   snapsim sweep SCENARIO.lua --param NAME=v1,v2,... [...] [--replications N] [-j J] -o DIR [--resume]
  *   snapsim check SCENARIO.lua
- *   snapsim demo [-o OUT.h5]
+ *   snapsim demo [-o OUT.h5] [--set k=v]... [--seed N] [--duration D] [-q|--verbose]
  *   snapsim --help | --version
  *
  * Exit status: 0 ok, 1 scenario or model error, 2 usage error.
@@ -27,12 +27,13 @@
 extern const char ss_demo_source[];   /* scenarios/seed_vi3.lua, embedded by CMake */
 
 static const char usage[] =
-    "usage: snapsim run SCENARIO.lua [-o OUT.h5] [--seed N] [--duration D] [--set NAME=VALUE]... [-q]\n"
+    "usage: snapsim run SCENARIO.lua [-o OUT.h5] [--seed N] [--duration D] [--set NAME=VALUE]... [-q|--verbose]\n"
     "       snapsim run SCENARIO.lua --replications N [-j J] -o DIR [--resume]\n"
     "       snapsim sweep SCENARIO.lua --param NAME=v1,v2,... [--param ...] [--replications N] [-j J] -o DIR [--resume]\n"
     "       mpirun -n K snapsim sweep ...   the same sweep over MPI ranks\n"
     "       snapsim check SCENARIO.lua      validate only, run nothing\n"
-    "       snapsim demo [-o OUT.h5]        the built-in seed walk-through, explained step by step\n"
+    "       snapsim demo [-o OUT.h5] [--set NAME=VALUE]... [--seed N] [--duration D] [-q|--verbose]\n"
+    "                                       the built-in seed walk-through, explained step by step\n"
     "       snapsim --help | --version\n";
 
 static const char help[] =
@@ -46,7 +47,8 @@ static const char help[] =
     "  --duration D       simulated duration, e.g. 7d (overrides scenario{duration=})\n"
     "  --set NAME=VALUE   define the global NAME before the scenario runs (a number\n"
     "                     if VALUE reads as one, else a string); repeatable\n"
-    "  -q                 no progress display\n\n"
+    "  -q                 no progress display; the summary gives only the totals\n"
+    "  -v, --verbose      the summary lists every deletion and VM\n\n"
     "Replications and sweeps (write DIR/pPPPP-rRRRR.h5 per run and DIR/index.h5):\n"
     "  --replications N   N runs; replication k's seeds derive from (seed, k), k = 0 is the plain run\n"
     "  --param NAME=VALUES  sweep NAME over v1,v2,... or FROM..TO[..STEP] (sweep; repeatable:\n"
@@ -180,24 +182,25 @@ int main(int argc, char **argv)
     ss_options opt;
     memset(&opt, 0, sizeof opt);
     const char *outpath = NULL;
-    int quiet = 0;
+    int quiet = 0, verbose = 0;
     ss_set sets[64];
     char *setbuf[64];
     int nsets = 0;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-q") == 0) quiet = 1;
+        else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) verbose = 1;
         else if (strcmp(a, "-o") == 0 && !is_check) {
             if (++i >= argc) return usage_error("-o needs a file name");
             outpath = argv[i];
-        } else if (strcmp(a, "--seed") == 0 && is_run) {
+        } else if (strcmp(a, "--seed") == 0 && (is_run || is_demo)) {
             if (++i >= argc) return usage_error("--seed needs a number");
             char *end;
             unsigned long long s = strtoull(argv[i], &end, 10);
             if (!*argv[i] || *end || argv[i][0] == '-') return usage_error("--seed needs a whole number >= 0");
             opt.has_seed = 1;
             opt.seed = s;
-        } else if (strcmp(a, "--duration") == 0 && is_run) {
+        } else if (strcmp(a, "--duration") == 0 && (is_run || is_demo)) {
             if (++i >= argc) return usage_error("--duration needs a duration like 7d");
             char why[160];
             if (ss_parse_duration(argv[i], &opt.duration, why, sizeof why) != SS_OK || opt.duration <= 0) {
@@ -206,7 +209,7 @@ int main(int argc, char **argv)
                 return usage_error(m);
             }
             opt.has_duration = 1;
-        } else if (strcmp(a, "--set") == 0 && (is_run || is_check)) {
+        } else if (strcmp(a, "--set") == 0 && (is_run || is_check || is_demo)) {
             if (++i >= argc) return usage_error("--set needs NAME=VALUE");
             const char *eq = strchr(argv[i], '=');
             if (!eq || eq == argv[i] || nsets == 64) return usage_error("--set needs NAME=VALUE");
@@ -282,7 +285,7 @@ int main(int argc, char **argv)
             status = 1;
         } else {
             double w = wall() - w0;
-            ss_sim_summary(sim, stdout);
+            ss_sim_summary_level(sim, stdout, verbose ? 2 : quiet ? 0 : 1);
             if (outpath) printf("  wrote %s\n", outpath);
             printf("  %.2f s wall: %.2f M engine events/s, %.2f M guest I/Os/s (%llu I/Os)\n", w,
                    w > 0 ? (double)ss_sim_events(sim) / w / 1e6 : 0.0,

@@ -45,6 +45,10 @@ int ss_sim_load(ss_sim **out, const ss_options *opt, ss_error *err);
 int ss_sim_run(ss_sim *sim, const char *h5path, ss_error *err);
 /* Print the closing summary (peak use, consolidations, stalls, clocks). */
 void ss_sim_summary(const ss_sim *sim, FILE *f);
+/* The same at a level: 0 totals only (a fixed number of lines per
+ * datastore, whatever the number of VMs), 1 as ss_sim_summary (lists cut
+ * at 20), 2 every deletion and VM. */
+void ss_sim_summary_level(const ss_sim *sim, FILE *f, int level);
 void ss_sim_free(ss_sim *sim);
 
 /* Progress: called about every `every` events by ss_sim_run (NULL = none). */

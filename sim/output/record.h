@@ -75,7 +75,8 @@ ss_run_counts ss_rec_counts(const ss_rec *r);
 int ss_rec_ncons(const ss_rec *r);
 const ss_cons_summary *ss_rec_cons(const ss_rec *r, int i);
 
-/* summary.c: the closing summary (peak use, deletions, stalls, clocks). */
-void ss_summary_print(FILE *f, ss_world *w, const ss_rec *r, const ss_run_info *info);
+/* summary.c: the closing summary; level 0 totals only (-q), 1 the default,
+ * 2 every deletion and VM (--verbose). */
+void ss_summary_print(FILE *f, ss_world *w, const ss_rec *r, const ss_run_info *info, int level);
 
 #endif

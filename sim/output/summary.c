@@ -1,9 +1,13 @@
 /*
- * summary.c -- the closing summary a run prints: peak use per datastore,
- * every deletion, backups per proxy, stalls and clock steps (record.h).
+ * summary.c -- the closing summary a run prints (record.h): the planner's
+ * answer per datastore and the run's totals (level 0, -q: a fixed number of
+ * lines per datastore, whatever the number of VMs); level 1 adds up to
+ * LIST_MAX deletions and VMs with stalls or clock steps, level 2
+ * (--verbose) all of them, and each proxy when there are several.
  */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "model/datastore.h"
 #include "model/proxy.h"
@@ -35,7 +39,10 @@ void ss_ds_answer_of(ss_world *w, const ss_datastore *ds, ss_ds_answer *a)
     }
 }
 
-void ss_summary_print(FILE *f, ss_world *w, const ss_rec *r, const ss_run_info *info)
+/* Lines listing one deletion or VM each stop at LIST_MAX at level 1. */
+#define LIST_MAX 20
+
+void ss_summary_print(FILE *f, ss_world *w, const ss_rec *r, const ss_run_info *info, int level)
 {
     char a[64], b[64], c[64];
     fprintf(f, "snapsim: %s, %s simulated, seed %llu, %llu events\n", info->scenario,
@@ -71,21 +78,69 @@ void ss_summary_print(FILE *f, ss_world *w, const ss_rec *r, const ss_run_info *
     ss_run_counts n = ss_rec_counts(r);
     fprintf(f, "  snapshots failed: %d; backups failed: %d, missed: %d\n", n.failed_snapshots, n.failed_backups,
             n.missed_backups);
+    /* Totals: deletions, backups, VMs (one line each, whatever the fleet). */
+    int ndone = 0, nvm = 0, nstalled = 0, nclock = 0, listed = 0;
+    double peak_extra = 0, longest = 0, stall_all = 0;
+    const char *peak_vm = "", *long_vm = "";
     for (int i = 0; i < ss_rec_ncons(r); i++) {
         const ss_cons_summary *k = ss_rec_cons(r, i);
-        ss_format_size((uint64_t)k->peak_extra, a, sizeof a);
-        ss_format_size((uint64_t)k->bytes_copied, b, sizeof b);
-        ss_format_size((uint64_t)k->worst_case, c, sizeof c);
-        fprintf(f, "  delete %-12s on %-12s %-11s %-7s peak extra %s, copied %s, worst case %s, %.1f s, stun %.2f s, %d iter.\n",
-                k->snapshot, k->vm, k->strategy, k->result, a, b, c, k->duration, k->stun, (int)k->iterations);
+        ndone += strcmp(k->result, "done") == 0;
+        if ((double)k->peak_extra > peak_extra) peak_extra = (double)k->peak_extra, peak_vm = k->vm;
+        if (k->duration > longest) longest = k->duration, long_vm = k->vm;
     }
-    for (ss_proxy *p = w->proxies; p; p = p->next)
-        if (p->started || p->missed || p->queued_now)
-            fprintf(f, "  proxy %-11s backups: %d started, %d done, %d failed, %d missed; longest queue %d\n", p->name,
-                    p->started, p->done, p->failed, p->missed, p->max_queue);
+    ss_format_size((uint64_t)peak_extra, a, sizeof a);
+    ss_format_duration_human(longest, b, sizeof b);
+    fprintf(f, "  deletions: %d, %d done, %d not; largest peak extra %s%s%s, longest %s%s%s\n", ss_rec_ncons(r), ndone,
+            ss_rec_ncons(r) - ndone, a, *peak_vm ? " on " : "", peak_vm, b, *long_vm ? " on " : "", long_vm);
+    int started = 0, done = 0, failed = 0, missed = 0, maxq = 0;
+    for (ss_proxy *p = w->proxies; p; p = p->next) {
+        started += p->started, done += p->done, failed += p->failed, missed += p->missed;
+        if (p->max_queue > maxq) maxq = p->max_queue;
+    }
+    if (started || missed) fprintf(f, "  backups: %d started, %d done, %d failed, %d missed; longest queue %d\n",
+                                   started, done, failed, missed, maxq);
     for (ss_vm *vm = w->vms; vm; vm = vm->next) {
         ss_gclock_stats st;
         ss_gclock_stats_at(&vm->clock, ss_now(w), &st);
+        nvm++;
+        if (vm->stalls) {
+            nstalled++;
+            stall_all += vm->stall_s + (vm->stalled ? ss_time_to_s(ss_now(w) - vm->stall_start) : 0);
+        }
+        nclock += st.steps || st.over_limit_s > 0;
+    }
+    ss_format_duration_human(stall_all, a, sizeof a);
+    fprintf(f, "  VMs: %d, %d stalled (%s in all), %d with clock steps or beyond their skew limit\n", nvm, nstalled, a,
+            nclock);
+    if (level <= 0) return;
+
+    for (int i = 0; i < ss_rec_ncons(r); i++) {
+        if (level == 1 && i == LIST_MAX) {
+            fprintf(f, "  ... and %d more deletions (--verbose lists them all, the report tabulates them)\n",
+                    ss_rec_ncons(r) - LIST_MAX);
+            break;
+        }
+        const ss_cons_summary *k = ss_rec_cons(r, i);
+        char d[64];
+        ss_format_size((uint64_t)k->peak_extra, a, sizeof a);
+        ss_format_size((uint64_t)k->bytes_copied, b, sizeof b);
+        ss_format_size((uint64_t)k->worst_case, c, sizeof c);
+        ss_format_duration_human(k->duration, d, sizeof d);
+        fprintf(f, "  delete %-12s on %-12s %-11s %-7s peak extra %s, copied %s, worst case %s, %s, stun %.2f s, %d iter.\n",
+                k->snapshot, k->vm, k->strategy, k->result, a, b, c, d, k->stun, (int)k->iterations);
+    }
+    if (w->proxies && w->proxies->next)
+        for (ss_proxy *p = w->proxies; p; p = p->next)
+            if (p->started || p->missed || p->queued_now)
+                fprintf(f, "  proxy %-11s backups: %d started, %d done, %d failed, %d missed; longest queue %d\n",
+                        p->name, p->started, p->done, p->failed, p->missed, p->max_queue);
+    for (ss_vm *vm = w->vms; vm; vm = vm->next) {
+        ss_gclock_stats st;
+        ss_gclock_stats_at(&vm->clock, ss_now(w), &st);
+        if ((vm->stalls || st.steps || st.over_limit_s > 0) && level == 1 && listed++ == LIST_MAX) {
+            fprintf(f, "  ... and more VMs (--verbose lists them all)\n");
+            break;
+        }
         if (vm->stalls) {
             double st_s = vm->stall_s + (vm->stalled ? ss_time_to_s(ss_now(w) - vm->stall_start) : 0);
             ss_format_duration_human(st_s, a, sizeof a);
@@ -101,4 +156,3 @@ void ss_summary_print(FILE *f, ss_world *w, const ss_rec *r, const ss_run_info *
                     vm->ccl.skew_limit, st.over_limit_s);
     }
 }
-

@@ -244,11 +244,13 @@ int ss_sim_check(const ss_sim *sim, ss_error *err)
     return SS_OK;
 }
 
-void ss_sim_summary(const ss_sim *sim, FILE *f)
+void ss_sim_summary_level(const ss_sim *sim, FILE *f, int level)
 {
     ss_run_info info = run_info(sim);
-    ss_summary_print(f, sim->w, sim->rec, &info);
+    ss_summary_print(f, sim->w, sim->rec, &info, level);
 }
+
+void ss_sim_summary(const ss_sim *sim, FILE *f) { ss_sim_summary_level(sim, f, 1); }
 
 int ss_sim_metrics(ss_sim *sim, struct ss_metrics *m)
 {
