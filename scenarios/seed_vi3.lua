@@ -34,6 +34,9 @@ local function used(name) return datastore_state("ds-" .. name).used end
 
 -- Build the chain on every VM: snapshot, write, snapshot, write, ...
 at(0, function()
+  print("Three VMs (vi3-newest, vi3-first, vi3-all) on host esx01, each alone on its own 100 GB datastore "
+    .. "(ds-vi3-newest, ds-vi3-first, ds-vi3-all), so each datastore's use shows one deletion; strategy "
+    .. strategy .. ".")
   print("Each VM has a 30 GB thick disk. We take three snapshots; the guest writes 5, 2 and 15 GB after them.")
   for _, name in ipairs(vms) do
     snapshot(name, "s1"); write(name, { offset = 0,      bytes = 5 * GB })
@@ -71,22 +74,58 @@ at("50m", function()
     function() delete_all("vi3-all") end)
 end)
 
+STEPS = {}     -- per VM, its merges in order: { from, to, bytes, helper, d } (d: use minus before)
 on("consolidation_step", function(e)
   local d = e.used - before[e.vm]
-  print(string.format("  %s: merged %s: %s copied in %.0f s; the datastore now holds %s %s than before",
-    e.vm, e.detail, gb(e.bytes), e.value, gb(math.abs(d)), d >= 0 and "more" or "less"))
+  STEPS[e.vm] = STEPS[e.vm] or {}
+  local from, to = e.detail:match("(%S+) %-> (%S+)")
+  table.insert(STEPS[e.vm], { from = from, to = to, bytes = e.bytes, helper = e.detail:find("helper") ~= nil, d = d })
+  print(string.format("  %s: merged %s: %s copied in %s; the datastore now holds %s %s than before",
+    e.vm, e.detail, gb(e.bytes), duration_text(e.value), gb(math.abs(d)), d >= 0 and "more" or "less"))
 end)
 
 RESULTS = {}   -- per VM, the consolidation_done event (read by the tests)
 on("consolidation_done", function(e)
   RESULTS[e.vm] = e
-  print(string.format("%s done: peak extra space %s (the seed's worst case: %s), %s copied, %.0f s, VM stunned %.2f s",
-    e.vm, gb(e.peak_extra_bytes), gb(e.worst_case_bytes), gb(e.bytes_copied), e.duration, e.stun_time))
+  print(string.format("%s done: peak extra space %s (the seed's worst case: %s), %s copied, %s, VM stunned %s",
+    e.vm, gb(e.peak_extra_bytes), gb(e.worst_case_bytes), gb(e.bytes_copied), duration_text(e.duration),
+    duration_text(e.stun_time)))
   record("peak_extra_GB:" .. e.vm, e.peak_extra_bytes / GB)
 end)
 
+-- The closing explanation, from what this run did.
+local function short(f) return (f or "?"):match("(%d%d%d%d%d%d)%-delta") or (f or "?"):match("(flat)") or f end
 at("3h", function()
-  print("Why 32 GB: merging 000003 (15 GB) into 000002 grows it to 17 GB, then merging that into 000001 "
-    .. "adds 17 GB more, and nothing is freed until the end: 15 + 17 = 32 GB. Newer ESX merges the oldest delta "
-    .. "into the base first and frees each file after its merge (try --set STRATEGY=vsphere41).")
+  local r, steps = RESULTS["vi3-all"], STEPS["vi3-all"] or {}
+  if not r then
+    print("Delete All on vi3-all did not finish in this run.")
+    return
+  end
+  local peak = r.peak_extra_bytes
+  local parts, grew, last = {}, {}, 0
+  for _, st in ipairs(steps) do
+    if not st.helper then
+      table.insert(parts, string.format("%s (%s) into %s", short(st.from), gb(st.bytes), short(st.to)))
+      if st.d > last then table.insert(grew, gb(st.d - last)) end
+      last = math.max(last, st.d)
+    end
+  end
+  local msg = string.format("Why %s: with %s, Delete All merged %s.", gb(peak), r.strategy, table.concat(parts, ", then "))
+  if peak > 0 then
+    msg = msg .. string.format(" Each merge grew its target and no file was removed until the end, so the datastore "
+      .. "held %s more at its highest (%s).", gb(peak), table.concat(grew, " + "))
+  else
+    msg = msg .. " Each delta went into the thick flat file, which already has its full 30 GB (written in place), "
+      .. "and was removed after its merge: the datastore never held more than before, 0 GB extra."
+  end
+  for _, st in ipairs(steps) do
+    if st.helper then
+      msg = msg .. string.format(" Last came the helper %s: while the merges ran, the guest's writes went to this "
+        .. "helper delta, merged at the end with the VM stunned (%s here).", short(st.from), gb(st.bytes))
+    end
+  end
+  msg = msg .. (r.strategy == "esx35" and " Newer ESX merges the oldest delta into the base first and frees each file "
+    .. "after its merge (try --set STRATEGY=vsphere41)." or " ESX 3.x merged newest first and freed nothing until "
+    .. "the end (try --set STRATEGY=esx35).")
+  print(msg)
 end)

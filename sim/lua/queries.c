@@ -94,12 +94,21 @@ static int l_record(lua_State *L)
     return 0;
 }
 
+/* duration_text(seconds): the summary's duration form ("1h0m55s", "12.4s"). */
+static int l_duration_text(lua_State *L)
+{
+    char tb[64];
+    ss_format_duration_human(luaL_checknumber(L, 1), tb, sizeof tb);
+    lua_pushstring(L, tb);
+    return 1;
+}
+
 static int l_print(lua_State *L)
 {
     ss_script *s = ss_script_of(L);
     int n = lua_gettop(L);
     char tb[64];
-    ss_format_duration(ss_engine_now(s->w->eng), tb, sizeof tb);
+    ss_format_duration_human(ss_time_to_s(ss_engine_now(s->w->eng)), tb, sizeof tb);
     fprintf(s->outf, "[%8s] ", tb);
     for (int i = 1; i <= n; i++) {
         size_t len;
@@ -114,5 +123,6 @@ static int l_print(lua_State *L)
 
 const luaL_Reg ss_lua_queries[] = {
     { "now", l_now }, { "day", l_day }, { "snapshots", l_snapshots }, { "datastore_state", l_datastore_state },
-    { "vm_state", l_vm_state }, { "record", l_record }, { "print", l_print }, { NULL, NULL },
+    { "vm_state", l_vm_state }, { "record", l_record }, { "print", l_print },
+    { "duration_text", l_duration_text }, { NULL, NULL },
 };
