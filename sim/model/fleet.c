@@ -117,6 +117,76 @@ void ss_fleet_finish(ss_world *w)
     ss_backup_finish_run(w);
 }
 
+static int in_dir(const ss_vm *vm, const ss_file *f)
+{
+    for (const ss_file *g = vm->dir.files; g; g = g->next)
+        if (g == f) return 1;
+    return 0;
+}
+
+static int in_release(const ss_job *j, const ss_file *f)
+{
+    if (!j) return 0;
+    for (int i = 0; i < j->nrelease; i++)
+        if (j->release[i] == f) return 1;
+    return 0;
+}
+
+/* The snapshot tree against the files: every snapshot's files exist (on
+ * the right disk), its parent is one of the VM's snapshots, chains end at a base without
+ * cycles, and no delta is an orphan: a leaf that is not a disk's top must
+ * be some snapshot's state (or be a running job's, released at its end). */
+static int check_tree(const ss_vm *vm, char *why, size_t n)
+{
+    int nsnaps = 0;
+    for (const ss_snapshot *s = vm->snaps; s; s = s->next) nsnaps++;
+    int cur_ok = vm->cur == NULL;
+    for (const ss_snapshot *s = vm->snaps; s; s = s->next) {
+        if (s == vm->cur) cur_ok = 1;
+        int parent_ok = s->parent == NULL;
+        for (const ss_snapshot *o = vm->snaps; o && !parent_ok; o = o->next) parent_ok = o == s->parent;
+        if (!parent_ok) {
+            snprintf(why, n, "vm %s: snapshot %s's parent is not one of its snapshots", vm->name, s->name);
+            return -1;
+        }
+        for (int i = 0; i < vm->ndisks; i++)
+            if (!s->files[i] || !in_dir(vm, s->files[i]) || s->files[i]->disk != &vm->disks[i]) {
+                snprintf(why, n, "vm %s: snapshot %s: its disk %d file is gone", vm->name, s->name, i + 1);
+                return -1;
+            }
+        if (s->vmsn && !in_dir(vm, s->vmsn)) {
+            snprintf(why, n, "vm %s: snapshot %s: its memory file is gone", vm->name, s->name);
+            return -1;
+        }
+    }
+    if (!cur_ok) {
+        snprintf(why, n, "vm %s: the current snapshot is not one of its snapshots", vm->name);
+        return -1;
+    }
+    int nfiles = 0;
+    for (const ss_file *f = vm->dir.files; f; f = f->next) nfiles++;
+    for (const ss_file *f = vm->dir.files; f; f = f->next) {
+        int depth = 0;
+        for (const ss_file *g = f->parent; g; g = g->parent)
+            if (++depth > nfiles || !in_dir(vm, g)) {
+                snprintf(why, n, "vm %s: %s: its chain leaves the VM's files or loops", vm->name, f->name);
+                return -1;
+            }
+        if (!f->disk || f->kind != SS_FILE_DELTA || f->nchildren > 0 || f == f->disk->top || f->busy ||
+            in_release(vm->job, f))
+            continue;
+        int used = 0;
+        for (const ss_snapshot *s = vm->snaps; s && !used; s = s->next)
+            for (int i = 0; i < vm->ndisks; i++) used |= s->files[i] == f;
+        if (!used) {
+            snprintf(why, n, "vm %s: %s is an orphan: no snapshot, no child, not the top (%d snapshots)", vm->name,
+                     f->name, nsnaps);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int ss_fleet_check(const ss_world *w, char *why, size_t n)
 {
     for (const ss_datastore *ds = w->dss; ds; ds = ds->next) {
@@ -131,6 +201,11 @@ int ss_fleet_check(const ss_world *w, char *why, size_t n)
         }
     }
     for (const ss_vm *vm = w->vms; vm; vm = vm->next) {
+        if (vm->qlen < 0 || vm->qhead < 0) {
+            snprintf(why, n, "vm %s: I/O queue of length %d at %d", vm->name, vm->qlen, vm->qhead);
+            return -1;
+        }
+        if (check_tree(vm, why, n) != 0) return -1;
         for (const ss_file *f = vm->dir.files; f; f = f->next) {
             int children = 0;
             for (const ss_file *g = vm->dir.files; g; g = g->next)
@@ -148,11 +223,17 @@ int ss_fleet_check(const ss_world *w, char *why, size_t n)
                 }
             }
         }
-        for (int i = 0; i < vm->ndisks; i++)
-            if (vm->disks[i].top->nchildren != 0) {
+        /* The top is a leaf, but for merged files a running job releases
+         * at its end (they are still counted as children until then). */
+        for (int i = 0; i < vm->ndisks; i++) {
+            int live = 0;
+            for (const ss_file *g = vm->dir.files; g; g = g->next)
+                live += g->parent == vm->disks[i].top && !in_release(vm->job, g);
+            if (live != 0) {
                 snprintf(why, n, "vm %s disk %d: the top %s has children", vm->name, i + 1, vm->disks[i].top->name);
                 return -1;
             }
+        }
     }
     return 0;
 }

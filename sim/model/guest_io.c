@@ -258,6 +258,14 @@ void ss_vm_set_workload(ss_world *w, ss_vm *vm, ss_workload *wl, int disk, const
         vm->speed = 0;
         return;
     }
+    if (vm->stalled) {
+        /* The write that stalled belongs to the stream being replaced: it
+         * goes with it (as when the guest stops, power.c), and the new
+         * stream starts from an empty queue. */
+        ss_ds_unwait(vm->ds, &vm->space);
+        vm->stalled = 0;
+        vm->stall_s += ss_time_to_s(ss_now(w) - vm->stall_start);
+    }
     ss_vm_install_workload(w, vm, wl, disk, stream);
     vm->t_anchor = ss_now(w);
     vm->u_anchor = vm->u_next = 0;

@@ -41,11 +41,19 @@ void ss_job_finish(ss_job *j, const char *result, const char *reason)
     ss_world *w = j->w;
     ss_vm *vm = j->vm;
     ss_time t = ss_now(w);
-    for (int i = 0; i < j->nrelease; i++) {
-        ss_file *f = j->release[i];
-        /* A released file's children have been moved; it may still be
-         * someone's parent only through a file also being released. */
-        ss_file_release(w, f);
+    /* Children before their parents: releasing a file decrements its
+     * parent's child count, so the parent must still be there.  A file
+     * that still has a child outside the list is kept (never left dangling). */
+    for (int left = j->nrelease, progress = 1; left > 0 && progress;) {
+        progress = 0;
+        for (int i = 0; i < j->nrelease; i++) {
+            ss_file *f = j->release[i];
+            if (!f || f->nchildren > 0) continue;
+            ss_file_release(w, f);
+            j->release[i] = NULL;
+            left--;
+            progress = 1;
+        }
     }
     j->nrelease = 0;
     ss_ds_unwatch(vm->ds, &j->watch);

@@ -225,9 +225,10 @@ static void merge_done(ss_engine *eng, void *ctx, uint64_t arg)
         break;
     case SS_M_STREAM: {
         ss_file *p = m.parent;
+        /* The child takes p's place under p's parent (whose child count
+         * is unchanged: one child in, one out); p loses its child. */
         m.child->parent = p->parent;
         p->nchildren--;
-        if (p->parent) p->parent->nchildren++;
         reparent_children(vm, p, m.child);
         retarget_snapshots(vm, d->index, p, m.child);
         if (d->base == p) {

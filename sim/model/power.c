@@ -61,8 +61,10 @@ static void drop_stall(ss_vm *vm, ss_time t)
     ss_ds_unwait(vm->ds, &vm->space);
     vm->stalled = 0;
     vm->stall_s += ss_time_to_s(t - vm->stall_start);
-    vm->qhead++;   /* the write that stalled is lost with the guest's state */
-    vm->qlen--;
+    if (vm->qlen > 0) {   /* the write that stalled is lost with the guest's state */
+        vm->qhead++;
+        vm->qlen--;
+    }
 }
 
 static void emit_simple(ss_world *w, ss_vm *vm, const char *kind)
