@@ -19,16 +19,23 @@ static FILE *st_null(void)
     return f;
 }
 
-/* Load and run; returns the sim (NULL on error, with the message in err). */
-static inline ss_sim *st_run(const char *name, const char *src, const char *h5, ss_error *err)
+/* Load a scenario given as text (print() goes to /dev/null). */
+static inline int st_load(const char *name, const char *src, ss_sim **sim, ss_error *err)
 {
     ss_options o;
     memset(&o, 0, sizeof o);
     o.path = name;
     o.source = src;
     o.out = st_null();
-    ss_sim *sim = NULL;
-    if (ss_sim_load(&sim, &o, err) != SS_OK) return NULL;
+    *sim = NULL;
+    return ss_sim_load(sim, &o, err);
+}
+
+/* Load and run; returns the sim (NULL on error, with the message in err). */
+static inline ss_sim *st_run(const char *name, const char *src, const char *h5, ss_error *err)
+{
+    ss_sim *sim;
+    if (st_load(name, src, &sim, err) != SS_OK) return NULL;
     if (ss_sim_run(sim, h5, err) != SS_OK) {
         ss_sim_free(sim);
         return NULL;

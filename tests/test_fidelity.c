@@ -34,14 +34,9 @@ static ss_sim *run_src(const char *name, const char *src)
 /* Load only; returns the error message (empty if it loaded). */
 static const char *load_error(const char *name, const char *src, char *buf, size_t n)
 {
-    ss_options o;
-    memset(&o, 0, sizeof o);
-    o.path = name;
-    o.source = src;
-    o.out = st_null();
-    ss_sim *sim = NULL;
+    ss_sim *sim;
     ss_error err = { 0, "" };
-    if (ss_sim_load(&sim, &o, &err) == SS_OK) {
+    if (st_load(name, src, &sim, &err) == SS_OK) {
         ss_sim_free(sim);
         snprintf(buf, n, "%s", "");
     } else {

@@ -33,15 +33,10 @@ static int l_check(lua_State *L)
 /* Load src, give it check(), run it: SS_OK or the error (message in err). */
 static int run_checked(const char *name, const char *src, ss_sim **out, ss_error *err)
 {
-    ss_options o;
-    memset(&o, 0, sizeof o);
-    o.path = name;
-    o.source = src;
-    o.out = st_null();
-    ss_sim *sim = NULL;
+    ss_sim *sim;
     /* check() is looked up when a callback runs, so the global set after
      * the load is seen by every step. */
-    int rc = ss_sim_load(&sim, &o, err);
+    int rc = st_load(name, src, &sim, err);
     if (rc != SS_OK) return rc;
     lua_State *L = ss_sim_lua(sim);
     lua_pushlightuserdata(L, sim);

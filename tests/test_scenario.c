@@ -16,14 +16,8 @@
 
 static ss_sim *load_only(const char *name, const char *src, ss_error *err)
 {
-    ss_options o;
-    memset(&o, 0, sizeof o);
-    o.path = name;
-    o.source = src;
-    o.out = st_null();
-    ss_sim *sim = NULL;
-    if (ss_sim_load(&sim, &o, err) != SS_OK) return NULL;
-    return sim;
+    ss_sim *sim;
+    return st_load(name, src, &sim, err) == SS_OK ? sim : NULL;
 }
 
 /* Each bad scenario: the message must name file:line and the field. */
