@@ -35,7 +35,8 @@ TABLES = {
                      "skew_limit_s", "steps_boot", "steps_resume", "steps_revert", "steps_tools",
                      "max_backward_step_s", "max_forward_step_s"),
     "/summary/datastores": ("datastore", "capacity", "bandwidth", "peak_used", "t_peak",
-                            "final_used", "full_events"),
+                            "final_used", "full_events", "initial_used", "headroom", "free_at_peak",
+                            "t_first_full", "stall_s", "thin_capacity", "provisioned"),
 }
 ROOT_ATTRS = ("format", "format_version", "snapsim_version", "scenario", "scenario_file", "seed",
               "duration_s", "source", "events_fired")

@@ -52,11 +52,22 @@ def sec_datastores(run):
     sd = run.table("/summary/datastores")
     rows = []
     if len(sd):
+        planner = sd.has("headroom")  # files from before the planner's columns lack them
         for i in range(len(sd)):
-            rows.append([sd["datastore"][i], fmt_bytes(sd["capacity"][i]), fmt_bytes(sd["peak_used"][i]),
-                         fmt_clock(sd["t_peak"][i]), fmt_bytes(sd["final_used"][i]),
-                         int(sd["full_events"][i])])
-        out += grid(["datastore", "capacity", "peak used", "at", "final used", "full events"], rows)
+            row = [sd["datastore"][i], fmt_bytes(sd["capacity"][i]), fmt_bytes(sd["peak_used"][i]),
+                   fmt_clock(sd["t_peak"][i]), fmt_bytes(sd["final_used"][i]), int(sd["full_events"][i])]
+            if planner:
+                tf = sd["t_first_full"][i]
+                over = sd["provisioned"][i] > sd["capacity"][i] and sd["thin_capacity"][i] > 0
+                row += [fmt_bytes(sd["initial_used"][i]), fmt_bytes(sd["headroom"][i]),
+                        fmt_bytes(sd["free_at_peak"][i]), "never" if np.isnan(tf) else fmt_clock(tf),
+                        fmt_s(sd["stall_s"][i]),
+                        f"{fmt_bytes(sd['provisioned'][i])}{' OVERCOMMITTED' if over else ''}"]
+            rows.append(row)
+        hdr = ["datastore", "capacity", "peak used", "at", "final used", "full events"]
+        if planner:
+            hdr += ["at start", "needs", "free at peak", "first full", "VMs stalled", "disks provisioned"]
+        out += grid(hdr, rows)
     else:  # no summary table: the sampled series is the next best source
         s = run.table("/series/datastores")
         for ds in dict.fromkeys(s["datastore"]):

@@ -128,3 +128,19 @@ def test_cli_prints_the_same_figures(fill, table):
     assert n["snapshot_failed"] == 1  # the 2h snapshot of a, on a full datastore
     assert (f"  snapshots failed: {n['snapshot_failed']}; backups failed: {n['backup_failed']}, "
             f"missed: {n['backup_missed']}") in text
+
+
+def test_report_shows_the_planner_columns(fill, table, run_tool, tmp_path):
+    _, h5 = fill
+    from test_report import section
+    p = run_tool("snapsim_report.py", h5, "-o", tmp_path)
+    assert p.returncode == 0, p.stderr
+    sd = table(h5, "/summary/datastores")
+    rows = {r["datastore"]: r for r in section(p.stdout, "Datastores")}
+    for i, ds in enumerate(sd["datastore"]):
+        gb2 = lambda n: f"{n / 2 ** 30:.2f} GB" if n >= 2 ** 30 else None  # the report's two decimals
+        if sd["headroom"][i] >= 2 ** 30:
+            assert rows[ds]["needs"] == gb2(sd["headroom"][i])
+        assert (rows[ds]["first full"] == "never") == math.isnan(sd["t_first_full"][i])
+    assert rows["small"]["disks provisioned"] == "20.00 GB OVERCOMMITTED"
+    assert rows["big"]["disks provisioned"] == "30.00 GB"
