@@ -117,7 +117,7 @@ static void x_progress(void *ctx, const ss_xprogress *p)
 {
     if (!*(int *)ctx) return;
     char eta[64] = "?";
-    if (!isnan(p->eta_s)) ss_format_duration(ss_time_from_s(p->eta_s), eta, sizeof eta);
+    if (!isnan(p->eta_s)) ss_format_duration_human(p->eta_s, eta, sizeof eta);
     fprintf(stderr, "\r  %d/%d runs done%s%.0d%s, ETA %s   ", p->done, p->total, p->failed ? ", " : "", p->failed,
             p->failed ? " failed" : "", eta);
     if (p->done == p->total) fputs("\n", stderr);
