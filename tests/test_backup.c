@@ -463,6 +463,51 @@ static void t_unfinished_and_held(void)
 }
 
 /* Bad input: file:line and the field. */
+/* VMware Tools' true state and what VirtualCenter shows (vm_state's
+ * tools / tools_reported / guest_os).  ESX 3.5 U3 has the display bug:
+ * after a VCB command on a Windows 2003 guest VirtualCenter shows "not
+ * running" although Tools runs; one tools_status event says so; a reboot
+ * clears it.  On 4.0 (no bug) and for a Windows 2000 guest on 3.5 U3 both
+ * stay "running" and no event is emitted.  VMs not in the VCB job keep
+ * both "running"; a powered-off VM's Tools is "not_running" in both. */
+static void t_tools_display_bug(void)
+{
+    const char *src = PRE("1h")
+        "datastore 'ds' { capacity = '100GB', bandwidth = '60MB/s' }\n"
+        "host 'u3' { version = '3.5u3' }\n"
+        "host 'v4' { version = '4.0' }\n"
+        "proxy 'p' {}\n"
+        "local d = { size = '2GB', provisioning = 'thin', used = '1GB', format = 'ideal' }\n"
+        "vm 'a' { host = 'u3', disk = d, guest_os = 'winnetstandard' }\n"
+        "vm 'b' { host = 'v4', disk = d, guest_os = 'winnetstandard' }\n"
+        "vm 'c' { host = 'u3', disk = d, guest_os = 'win2000serv' }\n"
+        "at(10, function() for _, v in ipairs { 'a', 'b', 'c' } do backup(v, { proxy = 'p' }) end end)\n"
+        "at(1000, function() A1 = vm_state('a'); B1 = vm_state('b'); C1 = vm_state('c') end)\n"
+        "at(1100, function() power_off('a') end)\n"
+        "at(1101, function() A2 = vm_state('a') end)\n"
+        "at(1200, function() power_on('a') end)\n"
+        "at(1201, function() A3 = vm_state('a') end)\n";
+    ss_sim *sim = run("tools.lua", src, NULL);
+    if (!sim) return;
+    char buf[200];
+    CHECK_EQ_I(st_num(sim, "n('backup_done')"), 3);
+    CHECK_STR(st_str(sim, "A1.tools", buf, sizeof buf), "running");
+    CHECK_STR(st_str(sim, "A1.tools_reported", buf, sizeof buf), "not_running");
+    CHECK_STR(st_str(sim, "A1.guest_os", buf, sizeof buf), "winnetstandard");
+    CHECK_STR(st_str(sim, "B1.tools", buf, sizeof buf), "running");
+    CHECK_STR(st_str(sim, "B1.tools_reported", buf, sizeof buf), "running");
+    CHECK_STR(st_str(sim, "C1.tools_reported", buf, sizeof buf), "running");
+    CHECK_STR(st_str(sim, "C1.guest_os", buf, sizeof buf), "win2000serv");
+    CHECK_EQ_I(st_num(sim, "n('tools_status')"), 1);
+    CHECK_STR(st_str(sim, "EV.tools_status[1].vm", buf, sizeof buf), "a");
+    CHECK_CONTAINS(st_str(sim, "EV.tools_status[1].detail", buf, sizeof buf), "display bug");
+    CHECK_STR(st_str(sim, "A2.tools", buf, sizeof buf), "not_running");
+    CHECK_STR(st_str(sim, "A2.tools_reported", buf, sizeof buf), "not_running");
+    CHECK_STR(st_str(sim, "A3.tools", buf, sizeof buf), "running");
+    CHECK_STR(st_str(sim, "A3.tools_reported", buf, sizeof buf), "running");
+    ss_sim_free(sim);
+}
+
 static void t_bad_backups(void)
 {
     static const struct { const char *src, *where, *field, *more; } cases[] = {
@@ -512,7 +557,7 @@ static void t_bad_backups(void)
 static const struct tl_test tl_tests[] = {
     TL(t_fullvm_alone), TL(t_two_share_datastore), TL(t_proxy_and_nbd_caps), TL(t_quiesce_binomial),
     TL(t_quiesce_conditions), TL(t_vss_by_version), TL(t_leftover_blocks), TL(t_proxy_fifo), TL(t_missed_window),
-    TL(t_delete_consolidates), TL(t_unfinished_and_held), TL(t_bad_backups), { 0, 0 },
+    TL(t_delete_consolidates), TL(t_unfinished_and_held), TL(t_bad_backups), TL(t_tools_display_bug), { 0, 0 },
 };
 
 int main(int argc, char **argv) { return tl_main(tl_tests, argc, argv); }

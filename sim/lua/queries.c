@@ -9,6 +9,7 @@
 #include "lua/binding.h"
 #include "model/fleet.h"
 #include "model/snapshot.h"
+#include "model/tools.h"
 #include "snapsim/units.h"
 
 static int l_now(lua_State *L)
@@ -59,7 +60,7 @@ static int l_vm_state(lua_State *L)
     ss_vm *vm = ss_lua_arg_vm(L, s, 1, "vm_state");
     if (!s->loading) ss_fleet_sync(s->w);
     ss_time now = ss_engine_now(s->w->eng);
-    lua_createtable(L, 0, 8);
+    lua_createtable(L, 0, 14);
     lua_pushstring(L, ss_power_name(vm->power)); lua_setfield(L, -2, "power");
     lua_pushboolean(L, vm->stalled); lua_setfield(L, -2, "stalled");
     lua_pushboolean(L, vm->stunned); lua_setfield(L, -2, "stunned");
@@ -70,6 +71,12 @@ static int l_vm_state(lua_State *L)
     lua_pushinteger(L, depth - 1); lua_setfield(L, -2, "chain_depth");
     lua_pushinteger(L, (lua_Integer)vm->bytes_written); lua_setfield(L, -2, "bytes_written");
     lua_pushboolean(L, vm->job != NULL); lua_setfield(L, -2, "consolidating");
+    /* VMware Tools: the true state and what VirtualCenter shows (they differ
+     * after a VCB command on a version with the display bug); the guest OS
+     * identifier the next boot uses. */
+    lua_pushstring(L, ss_tools_name(ss_tools_now(vm))); lua_setfield(L, -2, "tools");
+    lua_pushstring(L, ss_tools_name(ss_tools_shown(vm))); lua_setfield(L, -2, "tools_reported");
+    lua_pushstring(L, vm->guest_os->id); lua_setfield(L, -2, "guest_os");
     lua_newtable(L);
     int i = 1;
     for (ss_file *f = vm->dir.files; f; f = f->next) {

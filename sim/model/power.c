@@ -10,6 +10,7 @@
 #include "model/guest_io.h"
 #include "model/power.h"
 #include "model/timesync.h"
+#include "model/tools.h"
 
 /* ---- periodic events of a running world ---- */
 
@@ -117,6 +118,7 @@ int ss_vm_power_on(ss_world *w, ss_vm *vm, char *why, size_t n)
         return -1;
     }
     if (busy(vm, why, n)) return -1;
+    ss_tools_boot(vm);     /* a boot clears ESX 3.5 U3's wrong Tools status */
     start_running(w, vm, "power_on", vm->ccl.resync_boot, SS_CLK_BOOT);
     return 0;
 }
