@@ -220,8 +220,96 @@ static void t_stalled_set_workload(void)
     ss_sim_free(sim);
 }
 
+/* A Delete All that fails midway (datastore full): the merges done are gone
+ * from the tree and the files, the rest are still snapshots with their
+ * files -- for every strategy.  Four snapshots of 2 GB of new data each
+ * over a thick base; the datastore has room for the first merge into a
+ * delta (esx35, newest first) or for what the precheck would refuse.  The
+ * invariants (check()) hold after the failure, and the number of
+ * snapshots left equals the chain's depth (one delta per snapshot, above
+ * the base, besides the top). */
+static void t_delete_all_fails_midway(void)
+{
+    int failed_somewhere = 0;
+    for (int i = 0; i < 6; i++) {
+        char src[4096];
+        snprintf(src, sizeof src,
+                 "scenario { name = 'r', duration = '6h', seed = 3 }\n"
+                 "datastore 'ds' { capacity = '41GB', bandwidth = '200MB/s' }\n"
+                 "host 'h' {}\n"
+                 "vm 'v' { host = 'h', datastore = 'ds', memory = '1GB', power = 'off', strategy = '%s',\n"
+                 "         disk = { size = '30GB', format = 'ideal' } }\n"
+                 "F = {}\n"
+                 "on('consolidation_failed', function(e) F[#F+1] = e end)\n"
+                 "at(1, function()\n"
+                 "  power_on('v')\n"
+                 "  for k = 1, 4 do snapshot('v', 's' .. k); write('v', { bytes = '2GB', offset = (k - 1) * 2 * 2^30 }) end\n"
+                 "  power_off('v')\n"
+                 "  delete_all('v', { precheck = false })\n"
+                 "end)\n"
+                 "every('3s', function() check() end)\n"
+                 "at(20000, function() N = #snapshots('v'); D = vm_state('v').chain_depth; check() end)\n",
+                 strategies[i]);
+        ss_sim *sim = NULL;
+        ss_error err = { 0, "" };
+        if (run_checked("fail_midway.lua", src, &sim, &err) != SS_OK) {
+            fprintf(stderr, "%s: %s\n", strategies[i], err.msg);
+            CHECK(0);
+            continue;
+        }
+        int nf = (int)st_num(sim, "#F");
+        double n = st_num(sim, "N"), d = st_num(sim, "D");
+        if (nf > 0) failed_somewhere++;
+        /* A VM that is off has no top of its own beyond the last delta:
+         * chain_depth counts deltas, one per snapshot still there, plus
+         * the top delta; a strategy that flattened into the top has 0. */
+        if (nf > 0) CHECK(n >= 1 && (d == n + 1 || d == n));
+        else CHECK_EQ_I(n, 0);
+        ss_sim_free(sim);
+    }
+    CHECK(failed_somewhere > 0);
+}
+
+/* A chain deeper than the old fixed plan (512 files): deleting a snapshot
+ * whose file two branches share keeps the file, so the chain deepens by
+ * one per round without more snapshot levels.  Delete All then merges the
+ * whole chain: done, no snapshots, depth 0. */
+static void t_deep_chain_delete_all(void)
+{
+    const char *src =
+        "scenario { name = 'r', duration = '30d', seed = 3 }\n"
+        "datastore 'ds' { capacity = '2TB', bandwidth = '1GB/s' }\n"
+        "host 'h' {}\n"
+        "vm 'v' { host = 'h', datastore = 'ds', memory = '1GB', power = 'on', strategy = 'esx35',\n"
+        "         disk = { size = '1GB', format = 'ideal' } }\n"
+        "R = {}\n"
+        "on('consolidation_done', function(e) R[#R+1] = e end)\n"
+        "at(1, function()\n"
+        "  for k = 1, 600 do\n"
+        "    snapshot('v', 'a' .. k); snapshot('v', 'b' .. k); revert('v', 'a' .. k); power_on('v')\n"
+        "    delete_snapshot('v', 'a' .. k)\n"
+        "  end\n"
+        "  D0 = vm_state('v').chain_depth\n"
+        "end)\n"
+        "at(100, function() delete_all('v') end)\n"
+        "at(2000000, function() N = #snapshots('v'); D = vm_state('v').chain_depth; check() end)\n";
+    ss_sim *sim = NULL;
+    ss_error err = { 0, "" };
+    if (run_checked("deep.lua", src, &sim, &err) != SS_OK) {
+        fprintf(stderr, "%s\n", err.msg);
+        CHECK(0);
+        return;
+    }
+    CHECK_EQ_I(st_num(sim, "D0"), 600);   /* one more file per round, none merged */
+    CHECK_EQ_I(st_num(sim, "#R"), 600 + 1);
+    CHECK_EQ_I(st_num(sim, "N"), 0);
+    CHECK_EQ_I(st_num(sim, "D"), 0);
+    ss_sim_free(sim);
+}
+
 static const struct tl_test tl_tests[] = {
-    TL(t_revert_then_delete_all), TL(t_stalled_set_workload), TL(t_random_sequences), { 0, 0 },
+    TL(t_revert_then_delete_all), TL(t_stalled_set_workload), TL(t_delete_all_fails_midway),
+    TL(t_deep_chain_delete_all), TL(t_random_sequences), { 0, 0 },
 };
 
 int main(int argc, char **argv) { return tl_main(tl_tests, argc, argv); }

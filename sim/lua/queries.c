@@ -29,10 +29,11 @@ static int l_snapshots(lua_State *L)
     ss_script *s = ss_script_of(L);
     ss_vm *vm = ss_lua_arg_vm(L, s, 1, "snapshots");
     int n = 0;
-    for (ss_snapshot *p = vm->cur; p; p = p->parent) n++;
+    for (ss_snapshot *p = vm->cur; p; p = p->parent) n += !p->deleting;
     lua_createtable(L, n, 0);
     int i = n;
     for (ss_snapshot *p = vm->cur; p; p = p->parent) {
+        if (p->deleting) continue;   /* a running Delete All's */
         lua_pushstring(L, p->name);
         lua_rawseti(L, -2, i--);
     }

@@ -35,17 +35,26 @@ static void add_merge(ss_job *j, ss_mkind kind, ss_disk *d, ss_file *child, ss_f
     j->plan[j->nplan++] = (ss_merge){ kind, d, child, parent, 0 };
 }
 
-/* The files of disk d from the base up to the top, in order. */
-static int chain_path(ss_disk *d, ss_file **out, int max)
+/* The files of disk d from the base up to the top, in order (*out is
+ * malloc'd: a chain has no fixed depth); -1 if out of memory. */
+static int chain_path(ss_disk *d, ss_file ***out)
 {
     int n = 0;
-    for (ss_file *f = d->top; f && n < max; f = f->parent) out[n++] = f;
-    for (int i = 0; i < n / 2; i++) {
-        ss_file *t = out[i];
-        out[i] = out[n - 1 - i];
-        out[n - 1 - i] = t;
-    }
+    for (ss_file *f = d->top; f; f = f->parent) n++;
+    ss_file **p = malloc((size_t)(n ? n : 1) * sizeof *p);
+    if (!p) return -1;
+    int i = n;
+    for (ss_file *f = d->top; f; f = f->parent) p[--i] = f;
+    *out = p;
     return n;
+}
+
+/* Is f on disk d's chain from the top down? */
+static int on_path(const ss_disk *d, const ss_file *f)
+{
+    for (const ss_file *g = d->top; g; g = g->parent)
+        if (g == f) return 1;
+    return 0;
 }
 
 /* The seed's reservation for a plan, computed before anything moves:
@@ -156,9 +165,10 @@ int ss_delete_start_then(ss_world *w, ss_vm *vm, const char *name, const ss_stra
                 j->note = "its file is shared by several branches and is kept";
             }
         } else {
-            ss_file *path[512];
-            int np = chain_path(d, path, 512);
-            if (np < 2) continue;
+            ss_file **path = NULL;
+            int np = chain_path(d, &path);
+            if (np < 0) abort();
+            if (np < 2) { free(path); continue; }
             switch (st->order) {
             case SS_ORDER_NEWEST_FIRST:
                 for (int k = np - 1; k >= 1; k--) add_merge(j, SS_M_MERGE, d, path[k], path[k - 1]);
@@ -173,6 +183,7 @@ int ss_delete_start_then(ss_world *w, ss_vm *vm, const char *name, const ss_stra
                 for (int k = np - 2; k >= 0; k--) add_merge(j, SS_M_STREAM, d, path[np - 1], path[k]);
                 break;
             }
+            free(path);
         }
     }
 
@@ -217,16 +228,30 @@ int ss_delete_start_then(ss_world *w, ss_vm *vm, const char *name, const ss_stra
                 ss_job_release_later(j, snap->files[i]);   /* nobody needs it any more */
         ss_snapshot_unlink(vm, snap);
     } else {
-        /* Delete All: files off the current branch go too. */
-        for (ss_file *f = vm->dir.files; f; f = f->next) {
-            if (f->kind == SS_FILE_VMSN) { ss_job_release_later(j, f); continue; }
-            if (!f->disk) continue;
-            int on_path = 0;
-            for (ss_file *g = f->disk->top; g; g = g->parent)
-                if (g == f) on_path = 1;
-            if (!on_path) ss_job_release_later(j, f);
+        /* Delete All: files off the current branch go now (with their
+         * snapshots); the snapshots on it leave the tree as the merges
+         * take their state (merge.c), or at the job's end (job.c), so a
+         * job that fails midway leaves the tree and the files agreeing. */
+        for (ss_snapshot *s = vm->snaps; s; s = s->next) {
+            s->deleting = 1;
+            for (int i = 0; i < vm->ndisks; i++)
+                if (!on_path(&vm->disks[i], s->files[i])) s->deleting = 0;
         }
-        while (vm->snaps) ss_snapshot_unlink(vm, vm->snaps);
+        for (ss_file *f = vm->dir.files; f; f = f->next) {
+            if (f->kind == SS_FILE_VMSN) {
+                int kept = 0;
+                for (ss_snapshot *s = vm->snaps; s; s = s->next)
+                    if (s->deleting && s->vmsn == f) kept = 1;
+                if (!kept) ss_job_release_later(j, f);
+                continue;
+            }
+            if (!f->disk) continue;
+            if (!on_path(f->disk, f)) ss_job_release_later(j, f);
+        }
+        for (ss_snapshot *s = vm->snaps, *next; s; s = next) {
+            next = s->next;
+            if (!s->deleting) ss_snapshot_unlink(vm, s);
+        }
     }
 
     ss_helper_begin(j);

@@ -7,6 +7,7 @@
 
 #include "model/job.h"
 #include "model/power.h"
+#include "model/snapshot.h"
 
 void ss_job_free(ss_job *j)
 {
@@ -41,6 +42,15 @@ void ss_job_finish(ss_job *j, const char *result, const char *reason)
     ss_world *w = j->w;
     ss_vm *vm = j->vm;
     ss_time t = ss_now(w);
+    /* A Delete All's snapshots not yet merged away: gone if the job
+     * succeeded, back in the tree (with their files, never merged) if not. */
+    for (ss_snapshot *s = vm->snaps, *next; s; s = next) {
+        next = s->next;
+        if (!s->deleting) continue;
+        if (reason) { s->deleting = 0; continue; }
+        if (s->vmsn) ss_job_release_later(j, s->vmsn);
+        ss_snapshot_unlink(vm, s);
+    }
     /* Children before their parents: releasing a file decrements its
      * parent's child count, so the parent must still be there.  A file
      * that still has a child outside the list is kept (never left dangling). */

@@ -46,6 +46,21 @@ static void retarget_snapshots(ss_vm *vm, int disk, ss_file *from, ss_file *to)
         if (s->files[disk] == from) s->files[disk] = to;
 }
 
+/* A running Delete All's snapshots held at `lost` on this disk no longer
+ * have their state (the merge made it newer, or removed it): they leave
+ * the tree now, with their memory files, so that a job failing after this
+ * merge leaves only snapshots whose files are still there. */
+static void drop_lost_snapshots(ss_job *j, int disk, const ss_file *lost)
+{
+    ss_vm *vm = j->vm;
+    for (ss_snapshot *s = vm->snaps, *next; s; s = next) {
+        next = s->next;
+        if (!s->deleting || s->files[disk] != lost) continue;
+        if (s->vmsn) ss_job_release_later(j, s->vmsn);
+        ss_snapshot_unlink(vm, s);
+    }
+}
+
 /* ---- one merge ---- */
 
 static void merge_done(ss_engine *eng, void *ctx, uint64_t arg);
@@ -216,6 +231,7 @@ static void merge_done(ss_engine *eng, void *ctx, uint64_t arg)
     double dur = ss_time_to_s(t - j->t_merge0);
     switch (m.kind) {
     case SS_M_MERGE:
+        drop_lost_snapshots(j, d->index, m.parent);
         reparent_children(vm, m.child, m.parent);
         retarget_snapshots(vm, d->index, m.child, m.parent);
         if (d->top == m.child) d->top = m.parent;
@@ -225,8 +241,7 @@ static void merge_done(ss_engine *eng, void *ctx, uint64_t arg)
         break;
     case SS_M_STREAM: {
         ss_file *p = m.parent;
-        /* The child takes p's place under p's parent (whose child count
-         * is unchanged: one child in, one out); p loses its child. */
+        drop_lost_snapshots(j, d->index, p);
         m.child->parent = p->parent;
         p->nchildren--;
         reparent_children(vm, p, m.child);
@@ -242,6 +257,8 @@ static void merge_done(ss_engine *eng, void *ctx, uint64_t arg)
     }
     case SS_M_COMMIT: {
         ss_file *f = m.child;
+        drop_lost_snapshots(j, d->index, m.parent);
+        for (ss_file *g = m.child; g && g != m.parent; g = g->parent) drop_lost_snapshots(j, d->index, g);
         while (f && f != m.parent) {
             ss_file *up = f->parent;
             reparent_children(vm, f, m.parent);

@@ -22,7 +22,7 @@ static char *dupstr(const char *s)
 ss_snapshot *ss_snapshot_find(ss_vm *vm, const char *name)
 {
     for (ss_snapshot *s = vm->snaps; s; s = s->next)
-        if (strcmp(s->name, name) == 0) return s;
+        if (!s->deleting && strcmp(s->name, name) == 0) return s;
     return NULL;
 }
 

@@ -23,6 +23,9 @@ typedef struct ss_snapshot {
     ss_file *vmsn;
     int memory;               /* memory snapshot: revert resumes the VM */
     int held;                 /* a backup reads its files now: it cannot be deleted */
+    int deleting;             /* a running Delete All takes it: it leaves the tree when a merge
+                               * loses its state (merge.c) or when the job succeeds; a job that
+                               * fails gives the rest back (job.c).  Hidden from find, snapshots() */
     double guest_offset;      /* guest clock offset at the snapshot moment */
     ss_time t;
     struct ss_snapshot *next; /* the VM's snapshots, in creation order */
