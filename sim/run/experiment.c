@@ -95,12 +95,14 @@ static void work(void *ctx, int job, ss_result *r)
 
 /* ---- in the parent ---- */
 
-/* A worker that died leaves its temporary file "<file>.tmp-<pid>-<n>". */
+/* A worker that died leaves its temporary file "<file>.tmp-<pid>-<n>";
+ * pid < 0: any worker's (a sweep killed as a whole left them). */
 static void remove_tmp(const char *dir, int job, int reps, int pid)
 {
     char file[64], prefix[96];
     ss_index_run_file(job / reps, job % reps, file, sizeof file);
-    int n = snprintf(prefix, sizeof prefix, "%s.tmp-%d-", file, pid);
+    int n = pid < 0 ? snprintf(prefix, sizeof prefix, "%s.tmp-", file)
+                    : snprintf(prefix, sizeof prefix, "%s.tmp-%d-", file, pid);
     DIR *d = opendir(dir);
     if (!d) return;
     struct dirent *e;
@@ -279,6 +281,7 @@ static int prepare(xrun *xr, int **todo, int *ntodo, ss_error *err)
             }
         }
         ss_result_clear(r);   /* missing, failed or crashed: again */
+        remove_tmp(xr->x->dir, run, xr->reps, -1);   /* what a killed sweep left of it */
         (*todo)[(*ntodo)++] = run;
     }
     return SS_OK;
