@@ -49,6 +49,18 @@ static int run_checked(const char *name, const char *src, ss_sim **out, ss_error
     return rc;
 }
 
+/* run_checked for a scenario that must succeed: the simulation, or NULL
+ * after counting a failure and printing the error with `label`. */
+static ss_sim *run_ok(const char *name, const char *src, const char *label)
+{
+    ss_sim *sim = NULL;
+    ss_error err = { 0, "" };
+    if (run_checked(name, src, &sim, &err) == SS_OK) return sim;
+    tl_failures++;
+    fprintf(stderr, "%s (%s): %s\n", name, label, err.msg);
+    return NULL;
+}
+
 /* xorshift64*: the sequence generator's own stream (fixed seeds). */
 static uint64_t rnd(uint64_t *s)
 {
@@ -169,13 +181,8 @@ static void t_revert_then_delete_all(void)
                  "every('5s', function() check() end)\n"
                  "at(9000, function() N = #snapshots('v'); D = vm_state('v').chain_depth end)\n",
                  strategies[i]);
-        ss_sim *sim = NULL;
-        ss_error err = { 0, "" };
-        if (run_checked("revert_all.lua", src, &sim, &err) != SS_OK) {
-            fprintf(stderr, "%s: %s\n", strategies[i], err.msg);
-            CHECK(0);
-            continue;
-        }
+        ss_sim *sim = run_ok("revert_all.lua", src, strategies[i]);
+        if (!sim) continue;
         CHECK_EQ_I(st_num(sim, "N"), 0);
         /* qemu_stream flattens into the top (depth 0); the others merge
          * into the base and keep writing to it (no delta left, depth 0). */
@@ -203,13 +210,8 @@ static void t_stalled_set_workload(void)
         "  power_off('v'); check(); power_on('v'); check() end)\n"
         "at(2100, function() revert('v', 'a'); power_on('v'); W0 = vm_state('v').bytes_written end)\n"
         "at(2200, function() W1 = vm_state('v').bytes_written; check() end)\n";
-    ss_sim *sim = NULL;
-    ss_error err = { 0, "" };
-    if (run_checked("stall.lua", src, &sim, &err) != SS_OK) {
-        fprintf(stderr, "%s\n", err.msg);
-        CHECK(0);
-        return;
-    }
+    ss_sim *sim = run_ok("stall.lua", src, "");
+    if (!sim) return;
     /* 50 MB/s of 64 KB writes over a 30 GB thin disk: the delta holds
      * 30·(1-e^(-50·t/30720)) GB, past the 20 GB datastore by t ~ 680 s. */
     CHECK(st_num(sim, "S1 and 1 or 0") == 1);
@@ -250,13 +252,8 @@ static void t_delete_all_fails_midway(void)
                  "every('3s', function() check() end)\n"
                  "at(20000, function() N = #snapshots('v'); D = vm_state('v').chain_depth; check() end)\n",
                  strategies[i]);
-        ss_sim *sim = NULL;
-        ss_error err = { 0, "" };
-        if (run_checked("fail_midway.lua", src, &sim, &err) != SS_OK) {
-            fprintf(stderr, "%s: %s\n", strategies[i], err.msg);
-            CHECK(0);
-            continue;
-        }
+        ss_sim *sim = run_ok("fail_midway.lua", src, strategies[i]);
+        if (!sim) continue;
         int nf = (int)st_num(sim, "#F");
         double n = st_num(sim, "N"), d = st_num(sim, "D");
         if (nf > 0) failed_somewhere++;
@@ -293,13 +290,8 @@ static void t_deep_chain_delete_all(void)
         "end)\n"
         "at(100, function() delete_all('v') end)\n"
         "at(2000000, function() N = #snapshots('v'); D = vm_state('v').chain_depth; check() end)\n";
-    ss_sim *sim = NULL;
-    ss_error err = { 0, "" };
-    if (run_checked("deep.lua", src, &sim, &err) != SS_OK) {
-        fprintf(stderr, "%s\n", err.msg);
-        CHECK(0);
-        return;
-    }
+    ss_sim *sim = run_ok("deep.lua", src, "");
+    if (!sim) return;
     CHECK_EQ_I(st_num(sim, "D0"), 600);   /* one more file per round, none merged */
     CHECK_EQ_I(st_num(sim, "#R"), 600 + 1);
     CHECK_EQ_I(st_num(sim, "N"), 0);
