@@ -6,6 +6,7 @@
  *   snapsim sweep SCENARIO.lua --param NAME=v1,v2,... [...] [--replications N] [-j J] -o DIR [--resume]
  *   snapsim check SCENARIO.lua
  *   snapsim demo [-o OUT.h5] [--set k=v]... [--seed N] [--duration D] [-q|--verbose]
+ *   snapsim help [TOPIC]                  the scenario language (docs/language.md)
  *   snapsim --help | --version
  *
  * Exit status: 0 ok, 1 scenario or model error, 2 usage error.
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "snapsim/experiment.h"
+#include "snapsim/reference.h"
 #include "snapsim/sim.h"
 #include "snapsim/sweep.h"
 #include "snapsim/units.h"
@@ -34,6 +36,8 @@ static const char usage[] =
     "       snapsim check SCENARIO.lua      validate only, run nothing\n"
     "       snapsim demo [-o OUT.h5] [--set NAME=VALUE]... [--seed N] [--duration D] [-q|--verbose]\n"
     "                                       the built-in seed walk-through, explained step by step\n"
+    "       snapsim help [fields | functions | events | vmx | TABLE | FUNCTION | FIELD]\n"
+    "                                       the scenario language's reference (docs/language.md)\n"
     "       snapsim --help | --version\n";
 
 static const char help[] =
@@ -157,10 +161,32 @@ static int run_experiment(const ss_options *opt, const char *dir, xopts *xo, int
     return out.failed ? 1 : 0;
 }
 
+/* snapsim help TOPIC | help fields --markdown | help --list (the
+ * scenario language's reference, include/snapsim/reference.h). */
+static int help_topic(int argc, char **argv)
+{
+    if (argc == 1 && strcmp(argv[0], "--list") == 0) {
+        ss_reference_names(stdout);
+        return 0;
+    }
+    if (argc == 2 && strcmp(argv[0], "fields") == 0 && strcmp(argv[1], "--markdown") == 0) {
+        ss_reference_markdown(stdout);
+        return 0;
+    }
+    if (argc != 1) return usage_error("help takes one topic: fields, functions, events, vmx, a table, a function or a field");
+    ss_error err = { 0, "" };
+    if (ss_reference_print(stdout, argv[0], &err) != SS_OK) {
+        fprintf(stderr, "snapsim: %s\n", err.msg);
+        return 2;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) return usage_error("no command given");
     const char *cmd = argv[1];
+    if (strcmp(cmd, "help") == 0 && argc > 2) return help_topic(argc - 2, argv + 2);
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         fputs(help, stdout);
         fputs(usage, stdout);

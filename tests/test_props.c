@@ -215,9 +215,9 @@ static void t_stalled_set_workload(void)
     /* 50 MB/s of 64 KB writes over a 30 GB thin disk: the delta holds
      * 30·(1-e^(-50·t/30720)) GB, past the 20 GB datastore by t ~ 680 s. */
     CHECK(st_num(sim, "S1 and 1 or 0") == 1);
-    /* 100 s at 10 MB/s (MB = 2^20 B, docs/language) after the revert freed
-     * the delta: 1000 MiB (Poisson arrivals of 4 KiB: 256,000 writes
-     * expected, the count's sd 0.2 %; 2 % is 10 sd). */
+    /* 100 s at 10 MB/s (MB = 2^20 B: docs/language.md, "Values and units")
+     * after the revert freed the delta: 1000 MiB (Poisson arrivals of 4 KiB:
+     * 256,000 writes expected, the count's sd 0.2 %; 2 % is 10 sd). */
     CHECK_NEAR(st_num(sim, "W1 - W0"), 100 * 10.0 * 1048576, 0.02 * 100 * 10.0 * 1048576);
     ss_sim_free(sim);
 }

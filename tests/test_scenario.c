@@ -43,6 +43,17 @@ static void t_bad_scenarios(void)
         { OK_PRELUDE "vm 'v' { disk = { size = '30GB' }, power = 'maybe' }\n", "bad.lua:4:", "power", "\"maybe\"" },
         { OK_PRELUDE "\nvm 'v' { disk = { size = '30GB' } }\nsnapshot('v', 's')\n", "bad.lua:6:", "snapshot", "at(0" },
         { OK_PRELUDE "on('snapshot_made', function() end)\n", "bad.lua:4:", "snapshot_made", "unknown event kind" },
+        /* Unknown names get the closest known one (edit distance <= 2). */
+        { OK_PRELUDE "vm 'v' { dsk = { size = '30GB' } }\n", "bad.lua:4:", "unknown field dsk", "did you mean \"disk\"?" },
+        { OK_PRELUDE "vm 'v' { disk = { size = '30GB' },\n  clock = { drift_pmm = 5 } }\n", "bad.lua:4:",
+          "unknown field clock.drift_pmm", "did you mean \"drift_ppm\"?" },
+        { OK_PRELUDE "datastore 'd2' { Capacity = '1GB' }\n", "bad.lua:4:", "Capacity", "did you mean \"capacity\"?" },
+        { OK_PRELUDE "vm 'v' { disk = { size = '30GB' }, vmx = { ['snapshot.maxIteration'] = 3 } }\n", "bad.lua:4:",
+          "snapshot.maxIteration", "did you mean \"snapshot.maxIterations\"?" },
+        { OK_PRELUDE "on('snapshot_create', function() end)\n", "bad.lua:4:", "snapshot_create",
+          "did you mean \"snapshot_created\"?" },
+        { OK_PRELUDE "every('1h', function() end, { strat = '1h' })\n", "bad.lua:4:", "options.strat",
+          "did you mean \"start\"?" },
         { OK_PRELUDE "every('-1h', function() end)\n", "bad.lua:4:", "every", "negative" },
         { OK_PRELUDE "x = io.open('/etc/passwd')\n", "bad.lua:4:", "io", "nil" },
         { OK_PRELUDE "vm 'v' { disk = { size = '30GB' } \n", "bad.lua:", "", "expected" },
@@ -66,6 +77,10 @@ static void t_bad_scenarios(void)
         if (second) fprintf(stderr, "file:line twice: %s\n", err.msg);
         CHECK(second == NULL);
     }
+    /* A name far from every field gets no guess. */
+    ss_error err = { 0, "" };
+    CHECK(load_only("bad.lua", OK_PRELUDE "vm 'v' { disk = { size = '30GB' }, colour = 'red' }\n", &err) == NULL);
+    CHECK(strstr(err.msg, "did you mean") == NULL);
 }
 
 /* at(t) fires at t; after(d) at now+d; every(d, {start, stop}) at start,
@@ -241,6 +256,16 @@ static void t_cli(void)
     snprintf(cmd, sizeof cmd, "%s demo | grep -q '32.00 GB'", bin);
     CHECK_EQ_I(sh(cmd), 0);
     snprintf(cmd, sizeof cmd, "%s run %s/scenarios/seed_vi3.lua --duration 5x 2> /dev/null", bin, SNAPSIM_SOURCE_DIR);
+    CHECK_EQ_I(sh(cmd), 2);
+    /* help: a field by its path, a function with its option table, and a
+     * topic that does not exist (exit 2, with the closest one). */
+    snprintf(cmd, sizeof cmd, "%s help vm.clock.drift_ppm | grep -q 'guest clock.s drift'", bin);
+    CHECK_EQ_I(sh(cmd), 0);
+    snprintf(cmd, sizeof cmd, "%s help delete_all | grep -q '^  precheck '", bin);
+    CHECK_EQ_I(sh(cmd), 0);
+    snprintf(cmd, sizeof cmd, "%s help drift_pmm 2>&1 >/dev/null | grep -q 'did you mean \"drift_ppm\"'", bin);
+    CHECK_EQ_I(sh(cmd), 0);
+    snprintf(cmd, sizeof cmd, "%s help drift_pmm 2> /dev/null", bin);
     CHECK_EQ_I(sh(cmd), 2);
 }
 

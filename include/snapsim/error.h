@@ -31,4 +31,13 @@ int ss_error_set(ss_error *err, int code, const char *fmt, ...)
 #endif
     ;
 
+/* "Did you mean" hints: the Levenshtein distance of a and b[0..n) (n is
+ * b's length: b need not be NUL-terminated), capped at 3, which is as far
+ * as a hint is worth giving. */
+int ss_edit_distance(const char *a, const char *b, size_t n);
+/* The name of names[0..count) closest to want, if one is close enough to
+ * be a typo of it (distance 1, or 2 for names of 5 characters or more), else
+ * NULL.  On a tie the first one wins. */
+const char *ss_closest_name(const char *want, const char *const *names, int count);
+
 #endif

@@ -55,7 +55,7 @@ static const ss_field snap_f[] = {
     F_BOOL("memory", snap_in, memory, "false", "also save the VM's memory (a .vmsn of its size)"),
     F_BOOL("quiesce", snap_in, quiesce, "false", "quiesce the guest's file systems first (one attempt; see vm.quiesce)"),
 };
-static const ss_fields snap_fields = SS_FIELDS("snapshot options", snap_f);
+static const ss_fields snap_fields = SS_ROOT("snapshot", "snapshot(vm, name, { ... })", snap_f);
 
 static int l_snapshot(lua_State *L)
 {
@@ -93,7 +93,7 @@ static const ss_field delete_f[] = {
     F_STRING("strategy", delete_in, strategy, "the VM's", "the strategy of this deletion"),
     F_BOOL("precheck", delete_in, precheck, "true", "refuse up front if the worst case does not fit"),
 };
-static const ss_fields delete_fields = SS_FIELDS("delete options", delete_f);
+static const ss_fields delete_fields = SS_ROOT("delete_snapshot", "delete_snapshot(vm, name, { ... }) and delete_all(vm, { ... })", delete_f);
 
 static int do_delete(lua_State *L, const char *fn, int all)
 {
@@ -140,7 +140,7 @@ static const ss_field write_f[] = {
     F_RATE("rate", write_in, rate, "at once", "spread the writes at this rate", 0),
     F_CUSTOM("disk", "a disk number from 1", "1", "the disk written"),
 };
-static const ss_fields write_fields = SS_FIELDS("write options", write_f);
+static const ss_fields write_fields = SS_ROOT("write", "write(vm, { ... })", write_f);
 
 static int l_write(lua_State *L)
 {
@@ -189,6 +189,8 @@ static int l_set_workload(lua_State *L)
     ss_vm_set_workload(s->w, vm, wl, disk, stream);
     return 0;
 }
+
+const ss_fields *const ss_lua_action_fields[] = { &snap_fields, &delete_fields, &write_fields, NULL };
 
 const luaL_Reg ss_lua_actions[] = {
     { "power_on", l_power_on }, { "power_off", l_power_off }, { "suspend", l_suspend }, { "resume", l_resume },

@@ -44,6 +44,15 @@ static inline ss_script *ss_script_of(lua_State *L)
 
 /* Each file's functions, registered as globals by sandbox.c. */
 extern const luaL_Reg ss_lua_declare[], ss_lua_schedule[], ss_lua_actions[], ss_lua_ops[], ss_lua_queries[];
+/* Each file's field tables (NULL-terminated; sub-tables need not be
+ * listed), which reference.c shows and ss_fields_parse accepts. */
+extern const ss_fields *const ss_lua_decl_fields[], *const ss_lua_schedule_fields[], *const ss_lua_action_fields[],
+    *const ss_lua_op_fields[];
+/* schedule.c: the event kinds on() accepts (NULL-terminated). */
+extern const char *const ss_lua_event_kinds[];
+/* vmx.c: the i-th .vmx alias (NULL past the last) and, in *path, the field
+ * it sets (NULL: accepted, not modelled). */
+const char *ss_lua_vmx_alias(int i, const char **path);
 
 /* call.c: call the function below nargs arguments on the stack, with
  * file:line added to errors; an error stops the run.  ss_lua_msgh is the

@@ -41,7 +41,7 @@ static const ss_field scenario_f[] = {
     F_DURATION("tick", scen_in, tick, "1s", "how often every guest's writes are applied (stalls are seen within a tick)",
                SS_F_POSITIVE),
 };
-static const ss_fields scenario_fields = SS_FIELDS("scenario", scenario_f);
+static const ss_fields scenario_fields = SS_ROOT("scenario", "scenario { ... }", scenario_f);
 
 typedef struct ds_in { uint64_t capacity; double bandwidth; } ds_in;
 
@@ -49,7 +49,7 @@ static const ss_field datastore_f[] = {
     F_SIZE("capacity", ds_in, capacity, NULL, "the datastore's size", SS_F_REQUIRED),
     F_RATE("bandwidth", ds_in, bandwidth, "100MB/s", "I/O bandwidth shared by everything on it", SS_F_POSITIVE),
 };
-static const ss_fields datastore_fields = SS_FIELDS("datastore", datastore_f);
+static const ss_fields datastore_fields = SS_ROOT("datastore", "datastore \"NAME\" { ... }", datastore_f);
 
 typedef struct host_in {
     double drift_ppm, nbd_bandwidth;
@@ -84,7 +84,7 @@ static const ss_field host_f[] = {
     F_RATE("nbd_bandwidth", host_in, nbd_bandwidth, "40MB/s",
            "the network NBD backup exports read through, shared by them", SS_F_POSITIVE),
 };
-static const ss_fields host_fields = SS_FIELDS("host", host_f);
+static const ss_fields host_fields = SS_ROOT("host", "host \"NAME\" { ... }", host_f);
 
 typedef struct proxy_in { double bandwidth; int max_concurrent; } proxy_in;
 
@@ -95,7 +95,7 @@ static const ss_field proxy_f[] = {
     F_CUSTOM("datastores", "a list of datastore names", "every datastore",
              "the datastores it sees (san and hotadd read from them)"),
 };
-static const ss_fields proxy_fields = SS_FIELDS("proxy", proxy_f);
+static const ss_fields proxy_fields = SS_ROOT("proxy", "proxy \"NAME\" { ... }", proxy_f);
 
 static const char *const power_names[] = { "off", "on", NULL };
 static const char *const prov_names[] = { "thick", "thin", NULL };
@@ -112,7 +112,7 @@ static const ss_field disk_f[] = {
     F_CUSTOM("format", "one of vmfsSparse, seSparse, qcow2, ideal", "the host version's (vmfsSparse; seSparse on 6.5+)",
              "the delta format"),
 };
-static const ss_fields disk_fields = SS_FIELDS("vm.disk", disk_f);
+static const ss_fields disk_fields = SS_ROOT("vm.disk", "vm \"NAME\" { disk = { ... } } or disks = { { ... }, ... }", disk_f);
 
 static const ss_field cons_f[] = {
     F_INT("max_iterations", ss_consolidation_cfg, max_iterations, 0, 1000, "10",
@@ -185,7 +185,7 @@ static const ss_field vm_f[] = {
     F_BOOL("guest_disk_full", vm_in, disk_full, "false", "the guest's own file systems are full (quiescing fails)"),
     F_TABLE("quiesce", offsetof(vm_in, q), &quiesce_fields, "quiescing the guest for a snapshot or a backup"),
 };
-static const ss_fields vm_fields = SS_FIELDS("vm", vm_f);
+static const ss_fields vm_fields = SS_ROOT("vm", "vm \"NAME\" { ... }", vm_f);
 
 static const ss_field hot_f[] = {
     F_NUMBER("fraction", ss_workload_params, hot_fraction, 0, 1, "0.1", "the hot part's share of the region"),
@@ -216,7 +216,7 @@ static const ss_field wl_f[] = {
     F_CUSTOM("disk", "a disk number from 1", "1", "the disk written"),
     F_CUSTOM("stream", "a name", "the VM's own", "share a stream name to draw the very same I/O sequence"),
 };
-static const ss_fields wl_fields = SS_FIELDS("workload", wl_f);
+static const ss_fields wl_fields = SS_ROOT("workload", "vm \"NAME\" { workload = { ... } } and set_workload(vm, { ... })", wl_f);
 
 /* Every table of the language, for `snapsim help fields` and the checks
  * of docs/language.md. */

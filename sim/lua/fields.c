@@ -62,9 +62,16 @@ void ss_fields_check(vctx *c, int idx, const char *prefix, const ss_fields *fs)
                        prefix, *prefix ? ": " : "", list, found(L, -1, fb, sizeof fb));
         }
         const char *k = lua_tostring(L, -1);
-        if (!ss_fields_find(fs, k))
-            luaL_error(L, "%s: unknown field %s%s%s (expected one of: %s)", c->what, prefix,
-                       *prefix ? "." : "", k, list);
+        if (!ss_fields_find(fs, k)) {
+            const char *names[64];
+            int n = 0;
+            for (int i = 0; i < fs->n && n < 64; i++) names[n++] = fs->f[i].name;
+            const char *near = ss_closest_name(k, names, n);
+            char hint[120] = "";
+            if (near) snprintf(hint, sizeof hint, "did you mean \"%s\"? ", near);
+            luaL_error(L, "%s: unknown field %s%s%s (%sexpected one of: %s; see docs/language.md, "
+                       "or snapsim help %s)", c->what, prefix, *prefix ? "." : "", k, hint, list, fs->name);
+        }
     }
 }
 
@@ -322,6 +329,9 @@ static void parse_one(vctx *c, int t, const char *prefix, const ss_field *f, cha
 
 void ss_fields_parse(vctx *c, int idx, const char *prefix, const ss_fields *fs, void *target)
 {
+    if (!ss_lua_fields_listed(fs))
+        luaL_error(c->L, "internal error: the field table \"%s\" is not listed in sim/lua/reference.c, so "
+                         "`snapsim help` and docs/language.md do not show it", fs->name);
     idx = lua_absindex(c->L, idx);
     ss_fields_check(c, idx, prefix, fs);
     for (int i = 0; i < fs->n; i++) parse_one(c, idx, prefix, &fs->f[i], target);

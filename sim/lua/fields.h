@@ -59,13 +59,20 @@ typedef struct ss_field {
     const char *type_doc;         /* SS_F_CUSTOM: what is expected, for the reference */
 } ss_field;
 
+/* A table of fields.  Every table the validator uses is listed in
+ * sim/lua/reference.c (through each file's list of its tables) or is the
+ * sub-table of one listed there: ss_fields_parse refuses any other, so
+ * `snapsim help` and docs/language.md show every field that is accepted. */
 struct ss_fields {
-    const char *name;             /* "vm", "vm.disk", "workload" ... */
+    const char *name;             /* "vm", "vm.disk", "workload" ...: what `snapsim help NAME` takes */
     const ss_field *f;
     int n;
+    const char *usage;            /* how a script writes it ("vm \"NAME\" { ... }"); NULL for a
+                                     sub-table (the reference derives it from the parent's) */
 };
 
-#define SS_FIELDS(name, arr) { name, arr, (int)(sizeof(arr) / sizeof((arr)[0])) }
+#define SS_FIELDS(name, arr) { name, arr, (int)(sizeof(arr) / sizeof((arr)[0])), NULL }
+#define SS_ROOT(name, usage, arr) { name, arr, (int)(sizeof(arr) / sizeof((arr)[0])), usage }
 
 /* Shorthands for the tables (T: the target struct type). */
 #define F_SIZE(n, T, m, d, doc, fl) { n, SS_F_SIZE, offsetof(T, m), d, doc, 0, 0, NULL, NULL, 0, fl, NULL }
@@ -101,6 +108,9 @@ void ss_fields_check(vctx *c, int idx, const char *prefix, const ss_fields *fs);
  * target; fields absent leave target as it is. */
 void ss_fields_parse(vctx *c, int idx, const char *prefix, const ss_fields *fs, void *target);
 const ss_field *ss_fields_find(const ss_fields *fs, const char *name);
+/* reference.c: is fs one of the tables of the reference (listed, or a
+ * sub-table of a listed one)? */
+int ss_lua_fields_listed(const ss_fields *fs);
 
 /* Single getters: each pushes t[key]; if nil leaves *out alone and returns
  * 0; otherwise validates, stores and returns 1.  Errors do not return. */

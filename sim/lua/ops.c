@@ -35,7 +35,7 @@ static const ss_field window_f[] = {
     F_CUSTOM("start", "a time of day like \"22:00\"", NULL, "jobs may start from this time of day (required)"),
     F_CUSTOM("stop", "a time of day like \"06:00\"", NULL, "jobs not started by then are missed (required)"),
 };
-static const ss_fields window_fields = SS_FIELDS("backup window", window_f);
+static const ss_fields window_fields = SS_FIELDS("backup.window", window_f);
 
 static const ss_field backup_f[] = {
     F_ENUM("mode", backup_in, mode, mode_names, "fullvm", "fullvm: the disks' allocated data; file: a fraction of it"),
@@ -48,7 +48,7 @@ static const ss_field backup_f[] = {
     F_DURATION("unmount", backup_in, unmount, "10s", "the post-backup unmount", 0),
     F_TABLE("window", 0, &window_fields, "the time of day the job may start in; queued past its stop: missed"),
 };
-static const ss_fields backup_fields = SS_FIELDS("backup options", backup_f);
+static const ss_fields backup_fields = SS_ROOT("backup", "backup(vm, { ... })", backup_f);
 
 /* "22:00", "6:30", "23:59:59" (and "24:00", midnight at the end) -> seconds. */
 static int parse_tod(const char *s, int *out)
@@ -128,6 +128,8 @@ static int l_fail_host(lua_State *L)
     return luaL_error(L, "fail_host is not simulated in this version of snapsim (hostd faults are the next "
                          "milestone; see README)");
 }
+
+const ss_fields *const ss_lua_op_fields[] = { &backup_fields, NULL };
 
 const luaL_Reg ss_lua_ops[] = {
     { "backup", l_backup }, { "fail_host", l_fail_host }, { NULL, NULL },

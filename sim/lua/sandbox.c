@@ -254,22 +254,6 @@ static void lua_names(const char *src, size_t len, void (*fn)(void *ctx, const c
     }
 }
 
-/* Levenshtein distance of a and b[0..n), capped at 3 (enough to suggest). */
-static int edit_distance(const char *a, const char *b, size_t n)
-{
-    size_t m = strlen(a);
-    if (m > 63 || n > 63) return 3;
-    int d[64][64];
-    for (size_t i = 0; i <= m; i++) d[i][0] = (int)i;
-    for (size_t j = 0; j <= n; j++) d[0][j] = (int)j;
-    for (size_t i = 1; i <= m; i++)
-        for (size_t j = 1; j <= n; j++) {
-            int x = d[i - 1][j] + 1, y = d[i][j - 1] + 1, z = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
-            d[i][j] = x < y ? (x < z ? x : z) : (y < z ? y : z);
-        }
-    return d[m][n] < 3 ? d[m][n] : 3;
-}
-
 typedef struct name_hunt {
     const char *want;
     int found;
@@ -284,7 +268,7 @@ static void hunt(void *ctx, const char *name, size_t n)
         h->found = 1;
         return;
     }
-    int d = edit_distance(h->want, name, n);
+    int d = ss_edit_distance(h->want, name, n);
     if (d < h->best_d && n < sizeof h->best) {
         h->best_d = d;
         memcpy(h->best, name, n);

@@ -75,7 +75,7 @@ static const ss_field every_f[] = {
     F_DURATION("start", every_in, start, "the period", "the first call", 0),
     F_DURATION("stop", every_in, stop, "never", "no call after this", 0),
 };
-static const ss_fields every_fields = SS_FIELDS("every options", every_f);
+static const ss_fields every_fields = SS_ROOT("every", "every(period, fn, { ... })", every_f);
 
 static int l_every(lua_State *L)
 {
@@ -95,8 +95,10 @@ static int l_every(lua_State *L)
     return 0;
 }
 
-/* The kinds on() accepts. */
-static const char *const event_kinds[] = {
+const ss_fields *const ss_lua_schedule_fields[] = { &every_fields, NULL };
+
+/* The kinds on() accepts (docs/language.md describes each). */
+const char *const ss_lua_event_kinds[] = {
     "power_on", "power_off", "suspend", "resume", "snapshot_created", "snapshot_failed", "revert",
     "consolidation_started", "consolidation_step", "consolidation_done", "consolidation_failed", "vm_stalled",
     "vm_resumed_io", "datastore_full", "clock_step", "backup_started", "backup_done", "backup_failed",
@@ -107,10 +109,16 @@ static int l_on(lua_State *L)
 {
     const char *kind = luaL_checkstring(L, 1);
     luaL_checktype(L, 2, LUA_TFUNCTION);
-    int ok = 0;
-    for (const char *const *k = event_kinds; *k; k++)
+    int ok = 0, n = 0;
+    for (const char *const *k = ss_lua_event_kinds; *k; k++, n++)
         if (strcmp(*k, kind) == 0) ok = 1;
-    if (!ok) return luaL_error(L, "on: unknown event kind \"%s\" (docs/language.md lists the kinds)", kind);
+    if (!ok) {
+        const char *near = ss_closest_name(kind, ss_lua_event_kinds, n);
+        char hint[100] = "";
+        if (near) snprintf(hint, sizeof hint, "did you mean \"%s\"? ", near);
+        return luaL_error(L, "on: unknown event kind \"%s\" (%sdocs/language.md and snapsim help events list the kinds)",
+                          kind, hint);
+    }
     lua_getfield(L, LUA_REGISTRYINDEX, SS_HANDLERS_KEY);
     if (lua_getfield(L, -1, kind) == LUA_TNIL) {
         lua_pop(L, 1);

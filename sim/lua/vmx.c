@@ -40,6 +40,13 @@ static const vmx_alias aliases[] = {
 };
 #define NALIASES ((int)(sizeof aliases / sizeof aliases[0]))
 
+const char *ss_lua_vmx_alias(int i, const char **path)
+{
+    if (i < 0 || i >= NALIASES) return NULL;
+    *path = aliases[i].path;
+    return aliases[i].vmx;
+}
+
 static const vmx_alias *find_alias(const char *name)
 {
     for (int i = 0; i < NALIASES; i++)
@@ -145,7 +152,12 @@ void ss_lua_vmx(vctx *c, int t, const ss_fields *fs, void *target)
                 strncat(list, aliases[i].vmx, sizeof list - strlen(list) - 1);
                 if (i + 1 < NALIASES) strncat(list, ", ", sizeof list - strlen(list) - 1);
             }
-            luaL_error(L, "%s: vmx: unknown .vmx option \"%s\" (snapsim knows: %s)", c->what, name, list);
+            const char *names[NALIASES];
+            for (int i = 0; i < NALIASES; i++) names[i] = aliases[i].vmx;
+            const char *near = ss_closest_name(name, names, NALIASES);
+            char hint[120] = "";
+            if (near) snprintf(hint, sizeof hint, "did you mean \"%s\"? ", near);
+            luaL_error(L, "%s: vmx: unknown .vmx option \"%s\" (%ssnapsim knows: %s)", c->what, name, hint, list);
         }
         if (a->path) {
             const ss_field *f = field_at(fs, a->path);
