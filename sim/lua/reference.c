@@ -61,11 +61,11 @@ static void sub_usage(char *out, size_t n, const char *parent, const char *field
     if (cut) *cut = 0;
     char *hole = strstr(first, "{ ... }");
     if (!hole) {
-        snprintf(out, n, "%s, field %s", first, field);
+        snprintf(out, n, "%.200s, field %.40s", first, field);
         return;
     }
     *hole = 0;
-    snprintf(out, n, "%s{ %s = { ... } }%s", first, field, hole + strlen("{ ... }"));
+    snprintf(out, n, "%.150s{ %.40s = { ... } }%.40s", first, field, hole + strlen("{ ... }"));   /* < 256 */
 }
 
 static void visit(ref_list *r, const ss_fields *fs, const char *usage, int depth)
