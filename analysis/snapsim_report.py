@@ -3,8 +3,9 @@
 
 usage: snapsim_report.py RUN.h5 [-o DIR]
 
-The summary (stdout) gives peak use per datastore and when, every consolidation with its
-figures, stalls per VM, clock steps per VM and cause, and clock skew.  The plots go to DIR
+The summary (stdout) gives peak use per datastore and when, a table of the VMs (writes, stalls,
+failed snapshots), every consolidation with its figures, stalls per VM, clock steps per VM and
+cause, and clock skew.  The plots go to DIR
 (default: "<stem>_report/" next to the file): datastore use, chain files per VM, the
 consolidation timeline, guest clock offsets; a plot whose data is absent is skipped and the
 summary says so.  DIR/index.html holds the summary and every plot (embedded as data URIs).
@@ -119,6 +120,25 @@ def stalls_by_vm(run):
         n, tot, lng, _ = res[vm]
         res[vm] = (n, tot + end - t, max(lng, end - t), 1)
     return res
+
+
+def sec_vms(run):
+    """One row per VM from /summary/vms: where it runs, what it wrote, its stalls (one still going
+    at the end counted to the end) and its failed snapshots (counted from the snapshot_failed
+    events in files older than the failed_snapshots column)."""
+    sv = run.table("/summary/vms")
+    out = [f"VMs ({len(sv)}, /summary/vms)"]
+    if not len(sv):
+        return out + ["  none", ""]
+    if sv.has("failed_snapshots"):
+        failed = [int(x) for x in sv["failed_snapshots"]]
+    else:
+        e = run.table("/events")
+        failed = [int(np.sum((e["kind"] == "snapshot_failed") & (e["vm"] == v))) for v in sv["vm"]]
+    rows = [[sv["vm"][i], sv["host"][i], sv["datastore"][i], sv["strategy"][i], fmt_bytes(sv["bytes_written"][i]),
+             int(sv["stalls"][i]), fmt_s(sv["stall_s"][i]), failed[i]] for i in range(len(sv))]
+    out += grid(["vm", "host", "datastore", "strategy", "written", "stalls", "stalled", "failed snapshots"], rows)
+    return out + [""]
 
 
 def sec_stalls(run):
@@ -343,7 +363,7 @@ def main(argv):
         os.makedirs(outdir, exist_ok=True)
     except OSError as e:
         raise sh.SnapsimError(outdir, f"cannot create the output directory ({e.strerror})")
-    lines = (sec_header(run) + sec_datastores(run) + sec_consolidations(run) + sec_stalls(run)
+    lines = (sec_header(run) + sec_datastores(run) + sec_vms(run) + sec_consolidations(run) + sec_stalls(run)
              + sec_clocks(run))
     made, plot_lines = [], []
     for name, title, fn in PLOTS:

@@ -7,6 +7,9 @@
  * new user would.  Expected numbers are derived in the comments (by hand,
  * from a formula, or from a real tool's measurement); MiB = 2^20 B.
  */
+#include <hdf5.h>
+#include <hdf5_hl.h>
+
 #include "model/vm.h"
 #include "model/version.h"
 #include "simtest.h"
@@ -43,6 +46,64 @@ static const char *load_error(const char *name, const char *src, char *buf, size
         snprintf(buf, n, "%s", err.msg);
     }
     return buf;
+}
+
+
+/* Run with an output file (tests/tmp/fidelity_<name>.h5); returns the sim. */
+static ss_sim *run_h5(const char *name, const char *src, char *path, size_t n)
+{
+    snprintf(path, n, "%s/fidelity_%s.h5", SNAPSIM_TMPDIR, name);
+    ss_error err = { 0, "" };
+    ss_sim *sim = st_run(name, src, path, &err);
+    if (!sim) {
+        fprintf(stderr, "%s: %s\n", name, err.msg);
+        tl_failures++;
+    }
+    return sim;
+}
+
+/* The CLI's closing summary (the default level) as text. */
+static const char *summary_text(ss_sim *sim, char *buf, size_t n)
+{
+    buf[0] = 0;
+    FILE *mf = tmpfile();
+    if (!mf) { CHECK(0); return buf; }
+    ss_sim_summary(sim, mf);
+    rewind(mf);
+    size_t got = fread(buf, 1, n - 1, mf);
+    buf[got] = 0;
+    fclose(mf);
+    return buf;
+}
+
+/* Field `field` of VM `vm`'s row in table `table` of an output file, read
+ * with the H5TB API (independently of the writer); NaN if absent. */
+static double h5_vm_field(const char *path, const char *table, const char *vm, const char *field, int is_int)
+{
+    double r = NAN;
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) return r;
+    hsize_t nf = 0, nr = 0;
+    if (H5TBget_table_info(f, table, &nf, &nr) >= 0 && nr > 0) {
+        char (*names)[64] = calloc(nr, 64);
+        size_t o0 = 0, s64 = 64, s8 = 8;
+        if (names && H5TBread_fields_name(f, table, "vm", 0, nr, 64, &o0, &s64, names) >= 0) {
+            for (hsize_t i = 0; i < nr; i++) {
+                if (strncmp(names[i], vm, 64) != 0) continue;
+                if (is_int) {
+                    int64_t v;
+                    if (H5TBread_fields_name(f, table, field, i, 1, 8, &o0, &s8, &v) >= 0) r = (double)v;
+                } else {
+                    double v;
+                    if (H5TBread_fields_name(f, table, field, i, 1, 8, &o0, &s8, &v) >= 0) r = v;
+                }
+                break;
+            }
+        }
+        free(names);
+    }
+    H5Fclose(f);
+    return r;
 }
 
 /* ---- 1. host version presets ---- */
@@ -463,6 +524,216 @@ static void t_qcow2_run(void)
     ss_sim_free(sim);
 }
 
+
+/* ---- 9. bugs found by trying snapsim as a new user would ---- */
+
+/* (a) A stall still open when the run ends counts up to the end.  A thin
+ * 'ideal' disk (no metadata: the file is exactly the bytes written)
+ * written sequentially, 1 MiB at a time, 100 a second at constant
+ * arrivals, on a 10 GiB datastore that already holds a thick 3 GiB disk:
+ * 7 GiB = 7168 writes fit, the 7169th (at 7169/100 = 71.69 s) stalls and
+ * nothing frees space.  Stall seconds: 200 - T; the file's /summary/vms
+ * said 0 before the fix. */
+static void t_stall_open_at_end(void)
+{
+    const char *src =
+        "scenario { name = 'openstall', duration = '200s', seed = 1 }\n"
+        "datastore 'ds' { capacity = '10GiB', bandwidth = '1GB/s' }\n"
+        "host 'h' {}\n"
+        "vm 'v' { host = 'h', memory = '1GB', disk = { size = '20GiB', provisioning = 'thin', format = 'ideal' },\n"
+        "         workload = { rate = '100MiB/s', io_size = '1MiB', pattern = 'sequential', arrivals = 'constant' } }\n"
+        "vm 'b' { host = 'h', memory = '1GB', power = 'off', disk = { size = '3GiB', format = 'ideal' } }\n"
+        "on('vm_stalled', function(e) T = e.t; N = (N or 0) + 1 end)\n";
+    char path[512], txt[8192], want[200];
+    ss_sim *sim = run_h5("openstall", src, path, sizeof path);
+    if (!sim) return;
+    double t = st_num(sim, "T");
+    CHECK_EQ_I(st_num(sim, "N"), 1);
+    CHECK_NEAR(t, 7169 / 100.0, 1e-6);
+    ss_vm *vm = vm_named(sim, "v");
+    if (vm) {
+        CHECK(vm->stalled);
+        CHECK_NEAR(ss_vm_stall_seconds(vm, ss_now(ss_sim_world(sim))), 200 - t, 1e-9);
+    }
+    summary_text(sim, txt, sizeof txt);
+    /* 200 - 71.69 = 128.31 s: "2m8s" in the human format. */
+    snprintf(want, sizeof want, "  vm %-10s stalled 1 time(s), 2m8s in all (still stalled at the end)", "v");
+    CHECK_CONTAINS(txt, want);
+    CHECK_CONTAINS(txt, "  VMs: 2, 1 stalled (2m8s in all)");
+    ss_sim_free(sim);
+    CHECK_NEAR(h5_vm_field(path, "/summary/vms", "v", "stall_s", 0), 200 - t, 1e-9);
+    CHECK_EQ_I(h5_vm_field(path, "/summary/vms", "v", "stalls", 1), 1);
+    CHECK_NEAR(h5_vm_field(path, "/summary/vms", "b", "stall_s", 0), 0, 0);
+}
+
+/* (b) Failed snapshots counted per VM: one refused for space (a memory
+ * snapshot's 4 GiB .vmsn on a datastore with 2 GiB free), one for the
+ * chain's depth (the 33rd), one for quiescing (Tools not running), all on
+ * VM a; VM c fails none.  The CLI summary, /summary/vms and the run's
+ * events agree. */
+static void t_failed_snapshots_counted(void)
+{
+    const char *src =
+        "scenario { name = 'snapfail', duration = '1h', seed = 1 }\n"
+        "datastore 'ds' { capacity = '100GiB' }\n"
+        "datastore 'small' { capacity = '10GiB' }\n"
+        "host 'h' {}\n"
+        "vm 'a' { host = 'h', datastore = 'ds', memory = '4GiB', disk = { size = '10GiB', format = 'ideal' } }\n"
+        "vm 'q' { host = 'h', datastore = 'ds', memory = '1GiB', tools = 'not_running', disk = { size = '1GiB', format = 'ideal' } }\n"
+        "vm 'm' { host = 'h', datastore = 'small', memory = '4GiB', disk = { size = '8GiB', format = 'ideal' } }\n"
+        "vm 'c' { host = 'h', datastore = 'ds', memory = '1GiB', disk = { size = '1GiB', format = 'ideal' } }\n"
+        "R = {}\n"
+        "at(0, function()\n"
+        "  for i = 1, 32 do assert(snapshot('a', 's' .. i)) end\n"
+        "  R.depth = select(2, snapshot('a', 's33'))\n"
+        "  R.space = select(2, snapshot('m', 'mem', { memory = true }))\n"
+        "  R.quiesce = select(2, snapshot('q', 'qs', { quiesce = true }))\n"
+        "  assert(snapshot('c', 'ok'))\n"
+        "end)\n";
+    char path[512], txt[8192], want[200];
+    ss_sim *sim = run_h5("snapfail", src, path, sizeof path);
+    if (!sim) return;
+    char b[300];
+    CHECK_CONTAINS(st_str(sim, "R.depth", b, sizeof b), "32 snapshots");
+    CHECK_CONTAINS(st_str(sim, "R.space", b, sizeof b), "not enough space");
+    CHECK_CONTAINS(st_str(sim, "R.quiesce", b, sizeof b), "Could not quiesce");
+    summary_text(sim, txt, sizeof txt);
+    CHECK_CONTAINS(txt, "  snapshots failed: 3;");
+    CHECK_CONTAINS(txt, "  VMs: 4, 0 stalled (0s in all), 3 with failed snapshots");
+    static const struct { const char *vm; int n; } want_n[] = { { "a", 1 }, { "q", 1 }, { "m", 1 }, { "c", 0 } };
+    for (int i = 0; i < 4; i++) {
+        snprintf(want, sizeof want, "  vm %-10s %d snapshot(s) failed\n", want_n[i].vm, want_n[i].n);
+        if (want_n[i].n) CHECK_CONTAINS(txt, want);
+        else CHECK(strstr(txt, want) == NULL);
+        ss_vm *vm = vm_named(sim, want_n[i].vm);
+        if (vm) CHECK_EQ_I(vm->snaps_failed, want_n[i].n);
+    }
+    ss_sim_free(sim);
+    for (int i = 0; i < 4; i++)
+        CHECK_EQ_I(h5_vm_field(path, "/summary/vms", want_n[i].vm, "failed_snapshots", 1), want_n[i].n);
+}
+
+/* (c) A thick disk takes its whole size at declaration: one larger than
+ * the datastore's free space then is refused, with file:line and the
+ * field; so is the second VM whose thick disk no longer fits after the
+ * first's.  Thin disks may overcommit (1 TiB of thin disks on 500 GiB
+ * loads), and so does a thick disk that fits exactly. */
+static void t_thick_too_large(void)
+{
+#define TKPRE "scenario { name = 't', duration = '1h' }\ndatastore 'ds' { capacity = '500GiB' }\nhost 'h' {}\n"
+    static const struct { const char *src, *a, *b; } bad[] = {
+        { TKPRE "vm 'v' { disk = { size = '1TiB' } }\n", "bad.lua:4:", "field disk.size" },
+        { TKPRE "vm 'v' { disks = { { size = '100GiB' },\n { size = '450GiB' } } }\n", "bad.lua:4:",
+          "field disks[2].size" },
+        { TKPRE "vm 'v' { disk = { size = '300GiB' } }\nvm 'w' { disk = { size = '201GiB' } }\n", "bad.lua:5:",
+          "field disk.size" },
+        { TKPRE "vm 'v' { disk = { size = '300GiB' } }\nvm 'w' { disk = { size = '400GiB', provisioning = 'thin', used = '201GiB' } }\n",
+          "bad.lua:5:", "field disk.used" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char b[1024];
+        load_error("bad.lua", bad[i].src, b, sizeof b);
+        CHECK_CONTAINS(b, bad[i].a);
+        CHECK_CONTAINS(b, bad[i].b);
+        CHECK_CONTAINS(b, "free on datastore ds");
+    }
+    /* The first case's message in full: the size, the free space, what to do. */
+    char b[1024];
+    load_error("bad.lua", bad[0].src, b, sizeof b);
+    CHECK_CONTAINS(b, "a thick disk takes its whole size at once: 1 TB does not fit in the 500 GB free on datastore ds");
+    static const char *const good[] = {
+        TKPRE "vm 'v' { disk = { size = '1TiB', provisioning = 'thin' } }\n",
+        TKPRE "vm 'v' { disk = { size = '300GiB' } }\nvm 'w' { disk = { size = '200GiB' } }\n",
+        TKPRE "vm 'v' { disk = { size = '300GiB' } }\nvm 'w' { disk = { size = '2TiB', provisioning = 'thin', used = '200GiB' } }\n",
+    };
+#undef TKPRE
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        load_error("good.lua", good[i], b, sizeof b);
+        CHECK_STR(b, "");
+    }
+    /* The overcommitted thin disk loads and the summary says so. */
+    ss_sim *sim = run_src("thin.lua", "scenario { name = 't', duration = '1m' }\n"
+                                      "datastore 'ds' { capacity = '500GiB' }\nhost 'h' {}\n"
+                                      "vm 'v' { disk = { size = '1TiB', provisioning = 'thin' } }\n");
+    if (!sim) return;
+    char txt[8192];
+    summary_text(sim, txt, sizeof txt);
+    CHECK_CONTAINS(txt, "OVERCOMMITTED: 1 thin disk(s) of 1 TB; all disks 1 TB on 500 GB (205 %)");
+    ss_sim_free(sim);
+}
+
+/* (d) write(vm, {rate=}) on a full datastore stalls and resumes like the
+ * workload's writes.  10 GiB datastore; VM f holds a thick 1 GiB disk and,
+ * suspended at 0, a 2 GiB .vmss: 7168 MiB free.  VM v writes 10 GiB
+ * sequentially at 100 MiB/s into a thin 'ideal' disk (the file is the
+ * bytes written), one second's worth at the end of each second:
+ *   t = 1..71: 7100 MiB; t = 72: 68 MiB fit, the rest waits: vm_stalled
+ *     at 72 with 0 B free;
+ *   t = 100: resume('f') frees the 2 GiB .vmss: the 32 MiB waiting go in,
+ *     vm_resumed_io at 100 with a stall of 28 s; 2016 MiB free;
+ *   t = 101..120: 2000 MiB; t = 121: 16 MiB fit, stalled again, to the end
+ *     (200 s): 79 s more.
+ * Stalls: 2, 107 s in all; written 7168 + 2048 = 9216 MiB.  VM g, alone on
+ * its own full datastore, stalls the same way at 11 s (1000 MiB free, a
+ * 1100 MiB second), is powered off at 50 s (the stall ends silently after
+ * 39 s) and back on at 60 s: it stalls again at 61 s, to the end: 39 +
+ * 139 = 178 s. */
+static void t_write_rate_stalls(void)
+{
+    const char *src =
+        "scenario { name = 'wstall', duration = '200s', seed = 1 }\n"
+        "datastore 'ds' { capacity = '10GiB', bandwidth = '10GB/s' }\n"
+        "datastore 'ds2' { capacity = '1000MiB', bandwidth = '10GB/s' }\n"
+        "host 'h' {}\n"
+        "vm 'v' { host = 'h', datastore = 'ds', memory = '1GiB', disk = { size = '20GiB', provisioning = 'thin', format = 'ideal' } }\n"
+        "vm 'f' { host = 'h', datastore = 'ds', memory = '2GiB', disk = { size = '1GiB', format = 'ideal' } }\n"
+        "vm 'g' { host = 'h', datastore = 'ds2', memory = '1GiB', disk = { size = '20GiB', provisioning = 'thin', format = 'ideal' } }\n"
+        "S, R = {}, {}\n"
+        "on('vm_stalled', function(e) S[#S+1] = { vm = e.vm, t = e.t, bytes = e.bytes } end)\n"
+        "on('vm_resumed_io', function(e) R[#R+1] = { vm = e.vm, t = e.t, value = e.value } end)\n"
+        "at(0, function() suspend('f')\n"
+        "  write('v', { offset = 0, bytes = '10GiB', rate = '100MiB/s' })\n"
+        "  write('g', { offset = 0, bytes = '10GiB', rate = '100MiB/s' }) end)\n"
+        "at(80, function() ST80 = vm_state('v').stalled end)\n"
+        "at(50, function() power_off('g'); G50 = vm_state('g').stalled end)\n"
+        "at(60, function() power_on('g') end)\n"
+        "at(100, function() resume('f') end)\n";
+    char path[512];
+    ss_sim *sim = run_h5("wstall", src, path, sizeof path);
+    if (!sim) return;
+    char b[64];
+    CHECK_EQ_I(st_num(sim, "#S"), 4);
+    CHECK_EQ_I(st_num(sim, "#R"), 1);
+    /* In time order: g at 11, g at 60, v at 72, v at 121. */
+    CHECK_STR(st_str(sim, "S[1].vm", b, sizeof b), "g");
+    CHECK_NEAR(st_num(sim, "S[1].t"), 11, 1e-9);
+    CHECK_STR(st_str(sim, "S[2].vm", b, sizeof b), "g");
+    CHECK_NEAR(st_num(sim, "S[2].t"), 60, 1e-9);
+    CHECK_STR(st_str(sim, "S[3].vm", b, sizeof b), "v");
+    CHECK_NEAR(st_num(sim, "S[3].t"), 72, 1e-9);
+    CHECK_EQ_I(st_num(sim, "S[3].bytes"), 0);
+    CHECK_STR(st_str(sim, "S[4].vm", b, sizeof b), "v");
+    CHECK_NEAR(st_num(sim, "S[4].t"), 121, 1e-9);
+    CHECK_STR(st_str(sim, "R[1].vm", b, sizeof b), "v");
+    CHECK_NEAR(st_num(sim, "R[1].t"), 100, 1e-9);
+    CHECK_NEAR(st_num(sim, "R[1].value"), 28, 1e-9);
+    CHECK_STR(st_str(sim, "ST80", b, sizeof b), "true");
+    CHECK_STR(st_str(sim, "G50", b, sizeof b), "false");
+    ss_vm *v = vm_named(sim, "v"), *g = vm_named(sim, "g");
+    ss_time now = ss_now(ss_sim_world(sim));
+    if (v && g) {
+        CHECK_EQ_I(v->stalls, 2);
+        CHECK_NEAR(ss_vm_stall_seconds(v, now), 28 + 79, 1e-9);
+        CHECK_EQ_U(v->bytes_written, 9216 * MiB);
+        CHECK_EQ_I(g->stalls, 2);
+        CHECK_NEAR(ss_vm_stall_seconds(g, now), 39 + 140, 1e-9);
+        CHECK_EQ_U(g->bytes_written, 1000 * MiB);
+    }
+    ss_sim_free(sim);
+    CHECK_NEAR(h5_vm_field(path, "/summary/vms", "v", "stall_s", 0), 107, 1e-9);
+    CHECK_NEAR(h5_vm_field(path, "/summary/vms", "g", "stall_s", 0), 179, 1e-9);
+}
+
 static const struct tl_test tl_tests[] = {
     TL(t_version_table),
     TL(t_version_defaults),
@@ -475,6 +746,10 @@ static const struct tl_test tl_tests[] = {
     TL(t_depth_limit),
     TL(t_qcow2_layout),
     TL(t_qcow2_run),
+    TL(t_stall_open_at_end),
+    TL(t_failed_snapshots_counted),
+    TL(t_thick_too_large),
+    TL(t_write_rate_stalls),
     { 0, 0 },
 };
 

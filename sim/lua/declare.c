@@ -625,6 +625,29 @@ static int l_vm_body(lua_State *L)
         }
         lua_pop(L, 1);
     }
+    /* Space at declaration: a thick disk takes its whole size at once, a
+     * thin one what it holds (`used`, in whole thin blocks); each must fit
+     * in what the datastore has free after the disks declared before it.
+     * Thin capacities may overcommit (the summary says so). */
+    uint64_t freeb = ds->used < ds->capacity ? ds->capacity - ds->used : 0;
+    for (int i = 0; i < nd; i++) {
+        uint64_t blk = tmp[i].fmt->thin_block ? tmp[i].fmt->thin_block : 1;
+        uint64_t take = tmp[i].thin ? (tmp[i].used + blk - 1) / blk * blk : tmp[i].capacity;
+        if (take <= freeb) {
+            freeb -= take;
+            continue;
+        }
+        char f[48], a[32], b[32];
+        if (has_disk) snprintf(f, sizeof f, "disk.%s", tmp[i].thin ? "used" : "size");
+        else snprintf(f, sizeof f, "disks[%d].%s", i + 1, tmp[i].thin ? "used" : "size");
+        ss_format_size(take, a, sizeof a);
+        ss_format_size(freeb, b, sizeof b);
+        if (tmp[i].thin)
+            return luaL_error(L, "%s: field %s: a thin disk's used bytes are allocated at the start: %s does not fit in the %s free on datastore %s",
+                              what, f, a, b, ds->name);
+        return luaL_error(L, "%s: field %s: a thick disk takes its whole size at once: %s does not fit in the %s free on datastore %s "
+                          "(provisioning = \"thin\" may overcommit)", what, f, a, b, ds->name);
+    }
     ss_workload_params wp;
     int wdisk = 0, has_wl = 0;
     char stream[300];

@@ -41,15 +41,15 @@ double ss_vm_demand(const ss_vm *vm)
 
 static void on_space(ss_world *w, ss_waiter *wt);
 
-static void stall(ss_world *w, ss_vm *vm, ss_time t)
+void ss_vm_stall_begin(ss_world *w, ss_vm *vm, ss_time t, const ss_file *file, ss_waiter *wt)
 {
     ss_datastore *ds = vm->ds;
     vm->stalled = 1;
+    vm->stall_wt = wt;
     vm->stall_start = t;
     vm->stalls++;
     char detail[128];
-    snprintf(detail, sizeof detail, "There is no more space for the redo log of %s",
-             vm->disks[vm->wl_disk].top->name);
+    snprintf(detail, sizeof detail, "There is no more space for the redo log of %s", file->name);
     ss_event ev = { .t = ss_time_to_s(t), .kind = "vm_stalled", .vm = vm->name, .host = vm->host->name,
                     .datastore = ds->name, .bytes = (int64_t)(ds->capacity - ds->used), .detail = detail };
     if (!ds->full) {
@@ -61,8 +61,29 @@ static void stall(ss_world *w, ss_vm *vm, ss_time t)
         ss_emit(w, &full);
     }
     ss_emit(w, &ev);
-    vm->space.on_space = on_space;
-    ss_ds_wait(ds, &vm->space);
+    ss_ds_wait(ds, wt);
+}
+
+double ss_vm_stall_close(ss_vm *vm, ss_time t)
+{
+    if (!vm->stalled) return 0;
+    ss_ds_unwait(vm->ds, vm->stall_wt);
+    double len = ss_time_to_s(t - vm->stall_start);
+    vm->stalled = 0;
+    vm->stall_wt = NULL;
+    vm->stall_s += len;
+    return len;
+}
+
+void ss_vm_stall_end(ss_world *w, ss_vm *vm)
+{
+    ss_time t = ss_now(w);
+    double len = ss_vm_stall_close(vm, t);
+    ss_event ev = { .t = ss_time_to_s(t), .kind = "vm_resumed_io", .vm = vm->name, .host = vm->host->name,
+                    .datastore = vm->ds->name, .value = len };
+    ss_emit(w, &ev);
+    vm->t_anchor = t;
+    ss_vm_start_io(w, vm);
 }
 
 /* Draw the next SS_IOQ I/Os into the queue (it is empty). */
@@ -131,7 +152,8 @@ void ss_vm_sync(ss_world *w, ss_vm *vm, ss_time t)
             vm->u_anchor = vm->uq[k];
             vm->t_anchor = t_io;
             vm->speed = 0;
-            stall(w, vm, t_io);
+            vm->space.on_space = on_space;
+            ss_vm_stall_begin(w, vm, t_io, d->top, &vm->space);
             vm->t_anchor = t;
             if (vm->io.attached) ss_ds_detach(w, &vm->io);
             return;
@@ -180,7 +202,15 @@ void ss_vm_start_io(ss_world *w, ss_vm *vm)
     if (!vm->wl) return;
     ss_time t = ss_now(w);
     ss_vm_sync(w, vm, t);
-    if (vm->stalled) return;
+    if (vm->stalled) {
+        /* A write() job's stall holds the guest too (a workload stall has
+         * let go of the bandwidth already). */
+        if (vm->io.attached) {
+            set_speed(w, vm);
+            ss_ds_detach(w, &vm->io);
+        }
+        return;
+    }
     vm->t_anchor = t;
     vm->io.ds = vm->ds;
     vm->io.owner = vm;
@@ -197,30 +227,23 @@ void ss_vm_start_io(ss_world *w, ss_vm *vm)
     set_speed(w, vm);
 }
 
-/* Space was freed on the datastore: retry the write that stalled. */
+/* Space was freed on the datastore: retry the workload's write that
+ * stalled (it is applied at once, then the guest goes on). */
 static void on_space(ss_world *w, ss_waiter *wt)
 {
     ss_vm *vm = wt->owner;
-    if (!vm->stalled) return;
+    if (!vm->stalled || vm->stall_wt != wt) return;
     ss_disk *d = &vm->disks[vm->wl_disk];
     const ss_io *io = &vm->ioq[vm->qhead];   /* the write that stalled */
     if (ss_disk_write(w, d, io->offset, io->len)) {
         ss_ds_wait(vm->ds, &vm->space);
         return;
     }
-    ss_time t = ss_now(w);
-    vm->stalled = 0;
-    double len = ss_time_to_s(t - vm->stall_start);
-    vm->stall_s += len;
     vm->bytes_written += io->len;
     vm->ios++;
     vm->qhead++;
     vm->qlen--;
-    vm->t_anchor = t;
-    ss_event ev = { .t = ss_time_to_s(t), .kind = "vm_resumed_io", .vm = vm->name, .host = vm->host->name,
-                    .datastore = vm->ds->name, .value = len };
-    ss_emit(w, &ev);
-    ss_vm_start_io(w, vm);
+    ss_vm_stall_end(w, vm);
 }
 
 /* ---- guest clock ---- */
@@ -258,13 +281,12 @@ void ss_vm_set_workload(ss_world *w, ss_vm *vm, ss_workload *wl, int disk, const
         vm->speed = 0;
         return;
     }
-    if (vm->stalled) {
+    if (vm->stalled && vm->stall_wt == &vm->space) {
         /* The write that stalled belongs to the stream being replaced: it
          * goes with it (as when the guest stops, power.c), and the new
-         * stream starts from an empty queue. */
-        ss_ds_unwait(vm->ds, &vm->space);
-        vm->stalled = 0;
-        vm->stall_s += ss_time_to_s(ss_now(w) - vm->stall_start);
+         * stream starts from an empty queue.  (A write() job's stall is
+         * not the stream's: it stays.) */
+        ss_vm_stall_close(vm, ss_now(w));
     }
     ss_vm_install_workload(w, vm, wl, disk, stream);
     vm->t_anchor = ss_now(w);

@@ -11,6 +11,7 @@
 #include "model/power.h"
 #include "model/timesync.h"
 #include "model/tools.h"
+#include "model/write.h"
 
 /* ---- periodic events of a running world ---- */
 
@@ -55,14 +56,16 @@ static void release_vmss(ss_world *w, ss_vm *vm)
 }
 
 /* A stalled VM that stops running gives up its pending write (the guest
- * is gone or frozen) and leaves the datastore's wait queue. */
-static void drop_stall(ss_vm *vm, ss_time t)
+ * is gone or frozen) and leaves the datastore's wait queue; a write()
+ * job's second is kept for when the guest runs again (write.c). */
+static void drop_stall(ss_world *w, ss_vm *vm, ss_time t)
 {
     if (!vm->stalled) return;
-    ss_ds_unwait(vm->ds, &vm->space);
-    vm->stalled = 0;
-    vm->stall_s += ss_time_to_s(t - vm->stall_start);
-    if (vm->qlen > 0) {   /* the write that stalled is lost with the guest's state */
+    int workload = vm->stall_wt == &vm->space;
+    ss_waiter *wt = vm->stall_wt;
+    ss_vm_stall_close(vm, t);
+    if (!workload) ss_vm_write_unstalled(w, vm, wt);
+    else if (vm->qlen > 0) {   /* the write that stalled is lost with the guest's state */
         vm->qhead++;
         vm->qlen--;
     }
@@ -90,7 +93,7 @@ static void stop_running(ss_world *w, ss_vm *vm, ss_power to, const char *kind)
 {
     ss_time t = ss_now(w);
     ss_vm_sync(w, vm, t);
-    drop_stall(vm, t);
+    drop_stall(w, vm, t);
     vm->power = to;
     ss_gclock_freeze(&vm->clock, t);
     emit_simple(w, vm, kind);
@@ -165,7 +168,7 @@ void ss_vm_after_revert(ss_world *w, ss_vm *vm, int memory, ss_time t_snap, doub
 {
     ss_time t = ss_now(w);
     ss_vm_sync(w, vm, t);
-    drop_stall(vm, t);
+    drop_stall(w, vm, t);
     if (vm->power == SS_POWER_SUSPENDED)
         release_vmss(w, vm);
     if (memory) {

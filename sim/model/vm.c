@@ -46,6 +46,11 @@ ss_vm *ss_vm_new(ss_world *w, const char *name, ss_host *h, ss_datastore *ds, in
     return vm;
 }
 
+double ss_vm_stall_seconds(const ss_vm *vm, ss_time now)
+{
+    return vm->stall_s + (vm->stalled && now > vm->stall_start ? ss_time_to_s(now - vm->stall_start) : 0);
+}
+
 void ss_vm_free(ss_vm *vm)
 {
     if (!vm) return;

@@ -122,8 +122,14 @@ typedef struct ss_vm {
     double throttle;               /* share of demand granted, (0, 1] */
     double denied;                 /* bytes/s of I/O demanded but not granted */
     ss_activity io;                /* the workload's bandwidth activity */
-    ss_waiter space;               /* waiting for space while stalled */
-    int stalled;                   /* waiting for space */
+    ss_waiter space;               /* the workload's write waiting for space */
+    /* Stalled: one write of the guest waits for space (the workload's head
+     * write, or a write() job's second: stall_wt is the waiter queued on
+     * ds, &space for the workload).  The whole guest waits meanwhile: the
+     * workload has no demand and write() jobs hold their ticks, so a VM is
+     * stalled by one writer at a time.  stall_start: when it began. */
+    int stalled;
+    ss_waiter *stall_wt;
     ss_time stall_start;
     int stunned;
     struct ss_wjob *wjobs;         /* write() calls with a rate, in progress */
@@ -134,9 +140,10 @@ typedef struct ss_vm {
 
     /* Statistics. */
     uint64_t bytes_written, ios;
-    int stalls;
-    int snaps_failed;              /* snapshot_failed events (space, chain depth) */
-    double stall_s, throttled_s, throttled_bytes;
+    int stalls;                    /* vm_stalled events */
+    int snaps_failed;              /* snapshot_failed events (space, chain depth, quiesce) */
+    double stall_s;                /* stalls that ended; ss_vm_stall_seconds adds one going on */
+    double throttled_s, throttled_bytes;
     ss_time throttle_since;
     struct ss_vm *next;
 } ss_vm;
@@ -147,5 +154,7 @@ ss_vm *ss_vm_new(ss_world *w, const char *name, ss_host *h, ss_datastore *ds, in
 /* Frees the VM and its files (its snapshots, deletion and write() jobs
  * are freed first by their modules: see fleet.c). */
 void ss_vm_free(ss_vm *vm);
+/* Seconds stalled up to now: the stalls that ended and one still going. */
+double ss_vm_stall_seconds(const ss_vm *vm, ss_time now);
 
 #endif

@@ -7,12 +7,16 @@
  * io_size writes by pattern from the stream "vm:<name>:write", so the VM's
  * workload draws are untouched.  With a rate, a write job applies one
  * second's worth at a time (at the end of each second); it waits while the
- * VM is not running or the datastore is full.
+ * VM is not running or stalled.  A second's worth that does not fit stalls
+ * the VM as a workload write does (guest_io.h: vm_stalled, the guest
+ * waits, vm_resumed_io once the rest of that second fitted); the next
+ * second comes one second after the resume.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/guest_io.h"
 #include "model/write.h"
 
 typedef struct ss_wjob {
@@ -21,6 +25,8 @@ typedef struct ss_wjob {
     ss_write_spec ws;         /* offset advances, bytes counts down */
     ss_workload *wl;          /* random writes */
     gsl_rng *rng;
+    uint64_t pending;         /* bytes of the current second not yet applied (stalled) */
+    ss_waiter space;          /* queued on the datastore while stalled */
     struct ss_wjob *next;
 } ss_wjob;
 
@@ -56,26 +62,81 @@ static void wjob_free(ss_wjob *j)
     free(j);
 }
 
-static void wjob_tick(ss_engine *eng, void *ctx, uint64_t arg)
+static void wjob_tick(ss_engine *eng, void *ctx, uint64_t arg);
+
+/* The job goes on: its next second, or its end. */
+static void wjob_next(ss_wjob *j)
 {
-    (void)arg;
-    ss_wjob *j = ctx;
     ss_vm *vm = j->vm;
-    if (vm->power == SS_POWER_ON) {
-        uint64_t chunk = (uint64_t)j->ws.rate;
-        if (!j->ws.ranged) chunk -= chunk % j->ws.io_size;
-        if (chunk == 0) chunk = j->ws.ranged ? 1 : j->ws.io_size;
-        if (chunk > j->ws.bytes) chunk = j->ws.bytes;
-        j->ws.bytes -= apply_writes(j->w, vm, &j->ws, j->wl, j->rng, chunk);
-        ss_changed(j->w);
-    }
     if (j->ws.bytes >= (j->ws.ranged ? 1 : j->ws.io_size)) {
+        ss_engine *eng = j->w->eng;
         ss_engine_at(eng, ss_engine_now(eng) + SS_NS_PER_S, wjob_tick, j, 0);
         return;
     }
     for (ss_wjob **pp = &vm->wjobs; *pp; pp = &(*pp)->next)
         if (*pp == j) { *pp = j->next; break; }
     wjob_free(j);
+}
+
+/* Apply what is pending; 1 if it all fitted. */
+static int wjob_apply(ss_wjob *j)
+{
+    uint64_t done = apply_writes(j->w, j->vm, &j->ws, j->wl, j->rng, j->pending);
+    j->ws.bytes -= done;
+    j->pending -= done;
+    ss_changed(j->w);
+    /* Random writes come in io_size pieces: less than one left is done. */
+    if (!j->ws.ranged && j->pending < j->ws.io_size) j->pending = 0;
+    return j->pending == 0;
+}
+
+static void wjob_space(ss_world *w, ss_waiter *wt)
+{
+    ss_wjob *j = wt->owner;
+    ss_vm *vm = j->vm;
+    if (!vm->stalled || vm->stall_wt != wt) return;
+    if (!wjob_apply(j)) {
+        ss_ds_wait(vm->ds, wt);
+        return;
+    }
+    ss_vm_stall_end(w, vm);
+    wjob_next(j);
+}
+
+static void wjob_tick(ss_engine *eng, void *ctx, uint64_t arg)
+{
+    (void)arg;
+    (void)eng;
+    ss_wjob *j = ctx;
+    ss_vm *vm = j->vm;
+    if (vm->power == SS_POWER_ON && !vm->stalled) {
+        uint64_t chunk = (uint64_t)j->ws.rate;
+        if (!j->ws.ranged) chunk -= chunk % j->ws.io_size;
+        if (chunk == 0) chunk = j->ws.ranged ? 1 : j->ws.io_size;
+        if (chunk > j->ws.bytes) chunk = j->ws.bytes;
+        ss_vm_sync(j->w, vm, ss_engine_now(eng));   /* the workload's writes before this second's */
+        if (!vm->stalled) {
+            j->pending = chunk;
+            if (!wjob_apply(j)) {
+                /* The datastore is full: the guest stalls on this write. */
+                j->space.on_space = wjob_space;
+                j->space.owner = j;
+                ss_vm_stall_begin(j->w, vm, ss_engine_now(eng), vm->disks[j->ws.disk].top, &j->space);
+                ss_vm_start_io(j->w, vm);
+                return;
+            }
+        }
+    }
+    wjob_next(j);
+}
+
+void ss_vm_write_unstalled(ss_world *w, ss_vm *vm, ss_waiter *wt)
+{
+    (void)w;
+    (void)vm;
+    ss_wjob *j = wt->owner;
+    j->pending = 0;   /* the rest of the second that stalled comes with the next ones */
+    wjob_next(j);
 }
 
 int ss_vm_write(ss_world *w, ss_vm *vm, const ss_write_spec *ws, char *why, size_t n)
@@ -116,7 +177,7 @@ int ss_vm_write(ss_world *w, ss_vm *vm, const ss_write_spec *ws, char *why, size
     if (ws->rate > 0) {
         ss_wjob *j = calloc(1, sizeof *j);
         if (!j) abort();
-        *j = (ss_wjob){ w, vm, *ws, wl, rng, vm->wjobs };
+        *j = (ss_wjob){ .w = w, .vm = vm, .ws = *ws, .wl = wl, .rng = rng, .next = vm->wjobs };
         vm->wjobs = j;
         ss_engine *eng = w->eng;
         ss_engine_at(eng, ss_engine_now(eng) + SS_NS_PER_S, wjob_tick, j, 0);

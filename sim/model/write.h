@@ -20,5 +20,8 @@ typedef struct ss_write_spec {
  * says how far it got), -1 impossible (why says why). */
 int ss_vm_write(ss_world *w, ss_vm *vm, const ss_write_spec *ws, char *why, size_t n);
 void ss_vm_free_writes(ss_vm *vm);
+/* The stall of a write() job (waiter wt) was dropped (the guest stopped,
+ * power.c): the job waits for the guest to run again, its bytes kept. */
+void ss_vm_write_unstalled(ss_world *w, ss_vm *vm, ss_waiter *wt);
 
 #endif

@@ -80,7 +80,7 @@ static const ss_column vmsum_cols[] = {
     { "skew_limit_s", SS_COL_F64, 0, "s" }, { "steps_boot", SS_COL_I64, 0, "" },
     { "steps_resume", SS_COL_I64, 0, "" }, { "steps_revert", SS_COL_I64, 0, "" },
     { "steps_tools", SS_COL_I64, 0, "" }, { "max_backward_step_s", SS_COL_F64, 0, "s" },
-    { "max_forward_step_s", SS_COL_F64, 0, "s" },
+    { "max_forward_step_s", SS_COL_F64, 0, "s" }, { "failed_snapshots", SS_COL_I64, 0, "" },
 };
 static const ss_column dssum_cols[] = {
     { "datastore", STR(64), "" }, { "capacity", SS_COL_I64, 0, "B" }, { "bandwidth", SS_COL_F64, 0, "B/s" },
@@ -251,13 +251,13 @@ static int write_summary(ss_rec *r, ss_world *w, const ss_run_info *info, ss_err
     for (ss_vm *vm = w->vms; vm; vm = vm->next) {
         ss_gclock_stats st;
         ss_gclock_stats_at(&vm->clock, now, &st);
-        ss_value row[18] = { { .s = vm->name },
+        ss_value row[19] = { { .s = vm->name },
                              { .s = vm->host->name },
                              { .s = vm->ds->name },
                              { .s = vm->strategy->name },
                              { .i = (int64_t)vm->bytes_written },
                              { .i = vm->stalls },
-                             { .f = vm->stall_s },
+                             { .f = ss_vm_stall_seconds(vm, now) },
                              { .f = vm->throttled_s },
                              { .f = vm->throttled_bytes },
                              { .f = st.max_abs },
@@ -268,7 +268,8 @@ static int write_summary(ss_rec *r, ss_world *w, const ss_run_info *info, ss_err
                              { .i = st.steps_by_cause[SS_CLK_REVERT] },
                              { .i = st.steps_by_cause[SS_CLK_TOOLS] },
                              { .f = st.max_back_step },
-                             { .f = st.max_fwd_step } };
+                             { .f = st.max_fwd_step },
+                             { .i = vm->snaps_failed } };
         ss_out_row(o, tv, row);
     }
     int td = ss_out_table(o, "/summary/datastores", dssum_cols, NCOLS(dssum_cols), err);

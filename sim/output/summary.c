@@ -2,7 +2,7 @@
  * summary.c -- the closing summary a run prints (record.h): the planner's
  * answer per datastore and the run's totals (level 0, -q: a fixed number of
  * lines per datastore, whatever the number of VMs); level 1 adds up to
- * LIST_MAX deletions and VMs with stalls or clock steps, level 2
+ * LIST_MAX deletions and VMs with stalls, failed snapshots or clock steps, level 2
  * (--verbose) all of them, and each proxy when there are several.
  */
 #include <math.h>
@@ -28,7 +28,7 @@ void ss_ds_answer_of(ss_world *w, const ss_datastore *ds, ss_ds_answer *a)
     for (ss_vm *vm = w->vms; vm; vm = vm->next) {
         if (vm->ds != ds) continue;
         a->vms++;
-        a->stall_s += vm->stall_s + (vm->stalled ? ss_time_to_s(now - vm->stall_start) : 0);
+        a->stall_s += ss_vm_stall_seconds(vm, now);
         for (int i = 0; i < vm->ndisks; i++) {
             a->provisioned += vm->disks[i].capacity;
             if (vm->disks[i].thin) {
@@ -79,7 +79,7 @@ void ss_summary_print(FILE *f, ss_world *w, const ss_rec *r, const ss_run_info *
     fprintf(f, "  snapshots failed: %d; backups failed: %d, missed: %d\n", n.failed_snapshots, n.failed_backups,
             n.missed_backups);
     /* Totals: deletions, backups, VMs (one line each, whatever the fleet). */
-    int ndone = 0, nvm = 0, nstalled = 0, nclock = 0, listed = 0;
+    int ndone = 0, nvm = 0, nstalled = 0, nclock = 0, nfailed = 0, listed = 0;
     double peak_extra = 0, longest = 0, stall_all = 0;
     const char *peak_vm = "", *long_vm = "";
     for (int i = 0; i < ss_rec_ncons(r); i++) {
@@ -105,13 +105,14 @@ void ss_summary_print(FILE *f, ss_world *w, const ss_rec *r, const ss_run_info *
         nvm++;
         if (vm->stalls) {
             nstalled++;
-            stall_all += vm->stall_s + (vm->stalled ? ss_time_to_s(ss_now(w) - vm->stall_start) : 0);
+            stall_all += ss_vm_stall_seconds(vm, ss_now(w));
         }
         nclock += st.steps || st.over_limit_s > 0;
+        nfailed += vm->snaps_failed > 0;
     }
     ss_format_duration_human(stall_all, a, sizeof a);
-    fprintf(f, "  VMs: %d, %d stalled (%s in all), %d with clock steps or beyond their skew limit\n", nvm, nstalled, a,
-            nclock);
+    fprintf(f, "  VMs: %d, %d stalled (%s in all), %d with failed snapshots, %d with clock steps or beyond their skew limit\n",
+            nvm, nstalled, a, nfailed, nclock);
     if (level <= 0) return;
 
     for (int i = 0; i < ss_rec_ncons(r); i++) {
@@ -137,16 +138,17 @@ void ss_summary_print(FILE *f, ss_world *w, const ss_rec *r, const ss_run_info *
     for (ss_vm *vm = w->vms; vm; vm = vm->next) {
         ss_gclock_stats st;
         ss_gclock_stats_at(&vm->clock, ss_now(w), &st);
-        if ((vm->stalls || st.steps || st.over_limit_s > 0) && level == 1 && listed++ == LIST_MAX) {
+        if ((vm->stalls || vm->snaps_failed || st.steps || st.over_limit_s > 0) && level == 1 && listed++ == LIST_MAX) {
             fprintf(f, "  ... and more VMs (--verbose lists them all)\n");
             break;
         }
         if (vm->stalls) {
-            double st_s = vm->stall_s + (vm->stalled ? ss_time_to_s(ss_now(w) - vm->stall_start) : 0);
+            double st_s = ss_vm_stall_seconds(vm, ss_now(w));
             ss_format_duration_human(st_s, a, sizeof a);
             fprintf(f, "  vm %-10s stalled %d time(s), %s in all%s\n", vm->name, vm->stalls, a,
                     vm->stalled ? " (still stalled at the end)" : "");
         }
+        if (vm->snaps_failed) fprintf(f, "  vm %-10s %d snapshot(s) failed\n", vm->name, vm->snaps_failed);
         /* A clock beyond the skew limit is worth a line even without any
          * step (a guest that drifts away with no resync at all). */
         if (st.steps || st.over_limit_s > 0)

@@ -76,11 +76,8 @@ static const struct ds_metric {
 };
 
 static double vm_stalls(const ss_vm *vm, ss_time now) { (void)now; return vm->stalls; }
-static double vm_stall_s(const ss_vm *vm, ss_time now)
-{
-    /* A stall still going on at the end counts up to the end. */
-    return vm->stall_s + (vm->stalled ? ss_time_to_s(now - vm->stall_start) : 0);
-}
+/* A stall still going on at the end counts up to the end. */
+static double vm_stall_s(const ss_vm *vm, ss_time now) { return ss_vm_stall_seconds(vm, now); }
 static double ds_stall(ss_world *w, const ss_datastore *ds)
 {
     double s = 0;

@@ -107,6 +107,42 @@ def test_summary_table_equals_other_tables(fill, table):
     assert math.isnan(sd["t_first_full"][by["big"]]) and sd["stall_s"][by["big"]] == 0
 
 
+def test_vm_summary_counts_open_stalls_and_failed_snapshots(fill, table, run_tool, tmp_path):
+    """Issue 10 item 9 (a), (b): a's stall is still going at the end (3h): /summary/vms counts it up
+    to the end (it said 0); its failed snapshot (2h, datastore full) is counted per VM in
+    /summary/vms, the CLI summary and the report's VM table."""
+    text, h5 = fill
+    ev = table(h5, "/events")
+    vms = table(h5, "/summary/vms")
+    duration = 3 * 3600.0
+    by = {v: i for i, v in enumerate(vms["vm"])}
+    starts = ev["t"][(ev["kind"] == "vm_stalled") & (ev["vm"] == "a")]
+    assert len(starts) == 1 and not ((ev["kind"] == "vm_resumed_io") & (ev["vm"] == "a")).any()
+    assert vms["stall_s"][by["a"]] == pytest.approx(duration - starts[0], abs=1e-6)
+    assert vms["stall_s"][by["a"]] > 3600
+    assert vms["stall_s"][by["b"]] == 0
+    for v in ("a", "b"):
+        n = int(((ev["kind"] == "snapshot_failed") & (ev["vm"] == v)).sum())
+        assert vms["failed_snapshots"][by[v]] == n
+    assert vms["failed_snapshots"][by["a"]] == 1 and vms["failed_snapshots"][by["b"]] == 0
+    assert ", 1 with failed snapshots, " in text  # -q: the totals
+    full = subprocess.run(simulator() + ["run", str(HERE / "fill.lua"), "-o", str(tmp_path / "f.h5")],
+                          capture_output=True, text=True, timeout=300)
+    assert full.returncode == 0, full.stderr
+    lines = full.stdout.splitlines()  # the default level lists each VM
+    assert "  vm a          1 snapshot(s) failed" in lines
+    assert f"  vm a          stalled 1 time(s), {dur(duration - starts[0])} in all (still stalled at the end)" in lines
+    assert not any(l.startswith("  vm b ") for l in lines)
+    from test_report import section
+    p = run_tool("snapsim_report.py", h5, "-o", tmp_path)
+    assert p.returncode == 0, p.stderr
+    rows = {r["vm"]: r for r in section(p.stdout, "VMs")}
+    assert set(rows) == {"a", "b"}
+    assert rows["a"]["failed snapshots"] == "1" and rows["b"]["failed snapshots"] == "0"
+    assert rows["a"]["stalled"] == f"{duration - starts[0]:.1f} s" and rows["a"]["stalls"] == "1"
+    assert rows["b"]["stalled"] == "0.0 s"
+
+
 def test_cli_prints_the_same_figures(fill, table):
     text, h5 = fill
     sd = table(h5, "/summary/datastores")

@@ -77,6 +77,21 @@ def test_consolidations_match_file(key, runs, run_tool, table, size_fmt, tmp_pat
         assert r["merges"] == str(c["merges"][i]) and r["iter"] == str(c["iterations"][i])
 
 
+def test_vm_table_matches_file(seed_report, runs, table, size_fmt):
+    text, _ = seed_report
+    sv = table(runs["seed"], "/summary/vms")
+    e = table(runs["seed"], "/events")
+    rows = {r["vm"]: r for r in section(text, "VMs")}
+    assert set(rows) == set(sv["vm"])
+    for i, v in enumerate(sv["vm"]):
+        r = rows[v]
+        assert r["datastore"] == sv["datastore"][i] and r["strategy"] == sv["strategy"][i]
+        assert r["written"] == size_fmt(sv["bytes_written"][i])
+        assert r["stalls"] == str(sv["stalls"][i]) and r["stalled"] == f"{sv['stall_s'][i]:.1f} s"
+        assert r["failed snapshots"] == str(sv["failed_snapshots"][i])
+        assert r["failed snapshots"] == str(int(np.sum((e["kind"] == "snapshot_failed") & (e["vm"] == v))))
+
+
 def test_stalls_and_clock_steps_match_events(runs, run_tool, table, tmp_path):
     # The esx35 run is used too: whichever runs have stalls and clock steps get checked.
     for key in ("seed", "esx35"):
