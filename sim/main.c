@@ -1,26 +1,38 @@
 /*
- * main.c -- the snapsim command line (README.md, docs/language.md):
+ * main.c -- the snapsim command line (README.md; `snapsim COMMAND --help`):
  *
  *   snapsim run SCENARIO.lua [-o OUT.h5] [--seed N] [--duration D] [--set k=v]... [-q|--verbose]
  *   snapsim run SCENARIO.lua --replications N [-j J] -o DIR [--resume]
  *   snapsim sweep SCENARIO.lua --param NAME=v1,v2,... [...] [--replications N] [-j J] -o DIR [--resume]
  *   snapsim check SCENARIO.lua
  *   snapsim demo [-o OUT.h5] [--set k=v]... [--seed N] [--duration D] [-q|--verbose]
+ *   snapsim export RUN.h5 [--table T] [--format csv|json] [-o FILE]
  *   snapsim help [TOPIC]                  the scenario language (docs/language.md)
  *   snapsim --help | --version
+ *
+ * Options are parsed by getopt_long from one table, `options` below: a row
+ * per option with its long and short names, its argument, the commands
+ * that take it, what it does (a function that stores it) and its line of
+ * help.  `snapsim COMMAND --help` is printed from the same rows, so a new
+ * option is one row.  Long options take `--seed=5` or `--seed 5`; `--`
+ * ends the options; `-` as the scenario reads it from standard input.
  *
  * Exit status: 0 ok, 1 scenario or model error, 2 usage error.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "snapsim/experiment.h"
+#include "snapsim/export.h"
 #include "snapsim/reference.h"
 #include "snapsim/sim.h"
 #include "snapsim/sweep.h"
@@ -28,38 +40,408 @@
 
 extern const char ss_demo_source[];   /* scenarios/seed_vi3.lua, embedded by CMake */
 
-static const char usage[] =
-    "usage: snapsim run SCENARIO.lua [-o OUT.h5] [--seed N] [--duration D] [--set NAME=VALUE]... [-q|--verbose]\n"
-    "       snapsim run SCENARIO.lua --replications N [-j J] -o DIR [--resume]\n"
-    "       snapsim sweep SCENARIO.lua --param NAME=v1,v2,... [--param ...] [--replications N] [-j J] -o DIR [--resume]\n"
-    "       mpirun -n K snapsim sweep ...   the same sweep over MPI ranks\n"
-    "       snapsim check SCENARIO.lua      validate only, run nothing\n"
-    "       snapsim demo [-o OUT.h5] [--set NAME=VALUE]... [--seed N] [--duration D] [-q|--verbose]\n"
-    "                                       the built-in seed walk-through, explained step by step\n"
-    "       snapsim help [fields | functions | events | vmx | TABLE | FUNCTION | FIELD]\n"
-    "                                       the scenario language's reference (docs/language.md)\n"
-    "       snapsim --help | --version\n";
+/* ---- the commands ---- */
 
-static const char help[] =
+enum { CMD_RUN = 1u, CMD_SWEEP = 2u, CMD_CHECK = 4u, CMD_DEMO = 8u, CMD_EXPORT = 16u };
+#define CMD_SIMS (CMD_RUN | CMD_SWEEP | CMD_DEMO)
+#define CMD_ALL (CMD_RUN | CMD_SWEEP | CMD_CHECK | CMD_DEMO | CMD_EXPORT)
+
+typedef struct cli_cmd {
+    const char *name;
+    unsigned id;
+    int npos;                 /* positional arguments it takes (the scenario, the run file) */
+    const char *usage;        /* its synopsis lines, after "snapsim " */
+    const char *what;
+} cli_cmd;
+
+static const cli_cmd commands[] = {
+    { "run", CMD_RUN, 1,
+      "run SCENARIO.lua [-o OUT.h5] [--seed N] [--duration D] [--set NAME=VALUE]... [-q|--verbose]\n"
+      "run SCENARIO.lua --replications N [-j J] -o DIR [--resume]",
+      "Run a scenario (a file, or - for standard input) and write its HDF5 file; with --replications,\n"
+      "N runs whose seeds derive from (seed, k), each file and DIR/index.h5 in DIR." },
+    { "sweep", CMD_SWEEP, 1,
+      "sweep SCENARIO.lua --param NAME=v1,v2,... [--param ...] [--replications N] [-j J] -o DIR [--resume]",
+      "Run the Cartesian product of the parameters (each a global the scenario reads), each point\n"
+      "--replications times, into DIR (DIR/pPPPP-rRRRR.h5 and DIR/index.h5); under mpirun -n K\n"
+      "the runs spread over the MPI ranks." },
+    { "check", CMD_CHECK, 1, "check SCENARIO.lua [--set NAME=VALUE]...",
+      "Validate a scenario (every declaration and field) and run nothing." },
+    { "demo", CMD_DEMO, 0, "demo [-o OUT.h5] [--set NAME=VALUE]... [--seed N] [--duration D] [-q|--verbose]",
+      "The built-in seed walk-through (scenarios/seed_vi3.lua), explained step by step." },
+    { "export", CMD_EXPORT, 1, "export RUN.h5 [--table TABLE] [--format csv|json] [-o FILE]",
+      "Write one table of a run file (or of an index.h5) as CSV or JSON to standard output (or FILE):\n"
+      "consolidations, events, summary/datastores, series/files ... (docs/output.md). Without\n"
+      "--table, list the file's tables." },
+};
+#define NCMDS ((int)(sizeof commands / sizeof commands[0]))
+
+/* ---- what the options build ---- */
+
+/* The options only experiments take. */
+typedef struct xopts {
+    ss_plan plan;
+    int replications;         /* 0: not given */
+    int jobs;
+    int resume;
+} xopts;
+
+#define MAX_SETS 64
+
+typedef struct cli {
+    const cli_cmd *cmd;
+    ss_options opt;
+    const char *outpath;
+    int quiet, verbose, help;
+    ss_set sets[MAX_SETS];
+    char *setbuf[MAX_SETS];   /* "NAME\0VALUE", owned */
+    int nsets;
+    xopts xo;
+    const char *table;        /* export */
+    ss_export_format format;
+    char *stdin_src;          /* the scenario read from standard input ("-"), owned */
+} cli;
+
+/* An option's action: store arg (NULL for a flag) into c; 0, or -1 with a
+ * message in err. */
+typedef int (*opt_fn)(cli *c, const char *arg, char *err, size_t n);
+
+static int whole(const char *opt, const char *arg, long lo, long hi, long *out, char *err, size_t n)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(arg, &end, 10);
+    if (!*arg || *end || errno || v < lo || v > hi) {
+        snprintf(err, n, "%s \"%s\": expected a whole number from %ld to %ld", opt, arg, lo, hi);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int set_output(cli *c, const char *arg, char *err, size_t n)
+{
+    (void)err; (void)n;
+    c->outpath = arg;
+    return 0;
+}
+
+static int set_seed(cli *c, const char *arg, char *err, size_t n)
+{
+    char *end;
+    errno = 0;
+    unsigned long long s = strtoull(arg, &end, 10);
+    if (!*arg || *end || arg[0] == '-' || errno) {
+        snprintf(err, n, "--seed \"%s\": expected a whole number >= 0", arg);
+        return -1;
+    }
+    c->opt.has_seed = 1;
+    c->opt.seed = s;
+    return 0;
+}
+
+static int set_duration(cli *c, const char *arg, char *err, size_t n)
+{
+    char why[160] = "";
+    if (ss_parse_duration(arg, &c->opt.duration, why, sizeof why) != SS_OK || c->opt.duration <= 0) {
+        snprintf(err, n, "--duration \"%s\": %s", arg, why[0] ? why : "must be > 0");
+        return -1;
+    }
+    c->opt.has_duration = 1;
+    return 0;
+}
+
+static int set_global(cli *c, const char *arg, char *err, size_t n)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg) {
+        snprintf(err, n, "--set \"%s\": expected NAME=VALUE", arg);
+        return -1;
+    }
+    if (c->nsets == MAX_SETS) {
+        snprintf(err, n, "--set: at most %d", MAX_SETS);
+        return -1;
+    }
+    char *b = strdup(arg);
+    if (!b) exit(1);
+    b[eq - arg] = 0;
+    c->setbuf[c->nsets] = b;
+    c->sets[c->nsets] = (ss_set){ b, b + (eq - arg) + 1, NULL };
+    c->nsets++;
+    return 0;
+}
+
+static int set_quiet(cli *c, const char *arg, char *err, size_t n)
+{
+    (void)arg; (void)err; (void)n;
+    c->quiet = 1;
+    return 0;
+}
+
+static int set_verbose(cli *c, const char *arg, char *err, size_t n)
+{
+    (void)arg; (void)err; (void)n;
+    c->verbose = 1;
+    return 0;
+}
+
+static int set_replications(cli *c, const char *arg, char *err, size_t n)
+{
+    long v;
+    if (whole("--replications", arg, 1, 1000000, &v, err, n)) return -1;
+    c->xo.replications = (int)v;
+    return 0;
+}
+
+static int set_jobs(cli *c, const char *arg, char *err, size_t n)
+{
+    long v;
+    if (whole("-j", arg, 1, 1000000, &v, err, n)) return -1;
+    c->xo.jobs = (int)v;
+    return 0;
+}
+
+static int set_param(cli *c, const char *arg, char *err, size_t n)
+{
+    ss_error e;
+    if (ss_plan_param(&c->xo.plan, arg, &e) != SS_OK) {
+        snprintf(err, n, "%s", e.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int set_resume(cli *c, const char *arg, char *err, size_t n)
+{
+    (void)arg; (void)err; (void)n;
+    c->xo.resume = 1;
+    return 0;
+}
+
+static int set_table(cli *c, const char *arg, char *err, size_t n)
+{
+    (void)err; (void)n;
+    c->table = arg;
+    return 0;
+}
+
+static int set_format(cli *c, const char *arg, char *err, size_t n)
+{
+    if (strcmp(arg, "csv") == 0) c->format = SS_EXPORT_CSV;
+    else if (strcmp(arg, "json") == 0) c->format = SS_EXPORT_JSON;
+    else {
+        snprintf(err, n, "--format \"%s\": expected csv or json", arg);
+        return -1;
+    }
+    return 0;
+}
+
+static int set_help(cli *c, const char *arg, char *err, size_t n)
+{
+    (void)arg; (void)err; (void)n;
+    c->help = 1;
+    return 0;
+}
+
+/* ---- the options: one row each ---- */
+
+typedef struct cli_opt {
+    const char *name;         /* the long name: --name */
+    char letter;              /* the short name -l, or 0 */
+    const char *arg;          /* the argument's name in help; NULL: a flag */
+    unsigned cmds;            /* the commands that take it */
+    opt_fn set;
+    const char *help;         /* its help, one paragraph (wrapped when printed) */
+} cli_opt;
+
+static const cli_opt options[] = {
+    { "output", 'o', "FILE", CMD_SIMS | CMD_EXPORT, set_output,
+      "run, demo: the HDF5 file (default: the scenario's name with .h5); replications and sweeps: "
+      "the directory DIR; export: a file instead of standard output. A folder that does not exist "
+      "yet is created." },
+    { "seed", 0, "N", CMD_SIMS, set_seed, "seed of the random streams (overrides scenario{seed=})" },
+    { "duration", 0, "D", CMD_SIMS, set_duration, "simulated duration, e.g. 7d (overrides scenario{duration=})" },
+    { "set", 0, "NAME=VALUE", CMD_SIMS | CMD_CHECK, set_global,
+      "define the global NAME before the scenario runs (a number if VALUE reads as one, else a "
+      "string); repeatable; a NAME the scenario never reads is refused" },
+    { "quiet", 'q', NULL, CMD_SIMS, set_quiet, "no progress display; the summary gives only the totals" },
+    { "verbose", 'v', NULL, CMD_SIMS, set_verbose, "the summary lists every deletion and VM" },
+    { "replications", 0, "N", CMD_RUN | CMD_SWEEP, set_replications,
+      "N runs; replication k's seeds derive from (seed, k), k = 0 is the plain run" },
+    { "param", 0, "NAME=VALUES", CMD_SWEEP, set_param,
+      "sweep NAME over v1,v2,... or FROM..TO[..STEP]; repeatable: the Cartesian product" },
+    { "jobs", 'j', "J", CMD_RUN | CMD_SWEEP, set_jobs, "J runs at once in worker processes (default: one per core)" },
+    { "resume", 0, NULL, CMD_RUN | CMD_SWEEP, set_resume,
+      "finish an interrupted experiment in DIR: redo what is missing or failed" },
+    { "table", 0, "TABLE", CMD_EXPORT, set_table,
+      "the table: consolidations, events, summary/datastores, series/files, ... (docs/output.md)" },
+    { "format", 0, "csv|json", CMD_EXPORT, set_format, "CSV (the default) or JSON (an array of row objects)" },
+    { "help", 'h', NULL, CMD_ALL, set_help, "this help" },
+};
+#define NOPTS ((int)(sizeof options / sizeof options[0]))
+
+/* ---- help and errors ---- */
+
+static void print_usage(FILE *f)
+{
+    const char *lead = "usage: ";
+    for (int i = 0; i < NCMDS; i++) {
+        const char *u = commands[i].usage;
+        while (*u) {
+            const char *nl = strchr(u, '\n');
+            int len = nl ? (int)(nl - u) : (int)strlen(u);
+            fprintf(f, "%ssnapsim %.*s\n", lead, len, u);
+            lead = "       ";
+            u += len + (nl != NULL);
+        }
+    }
+    fputs("       snapsim help [fields | functions | events | vmx | TABLE | FUNCTION | FIELD]\n"
+          "       snapsim COMMAND --help | snapsim --help | snapsim --version\n",
+          f);
+}
+
+/* "  -o, --output FILE        " then the help, its words wrapped at 78 columns. */
+static void print_option(FILE *f, const cli_opt *o)
+{
+    char head[64];
+    int k = 0;
+    if (o->letter) k = snprintf(head, sizeof head, "-%c, ", o->letter);
+    snprintf(head + k, sizeof head - (size_t)k, "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+    fprintf(f, "  %-24s", head);
+    int col = 26;
+    if ((int)strlen(head) > 23) {
+        fprintf(f, "\n%26s", "");
+    }
+    const char *h = o->help;
+    while (*h) {
+        while (*h == ' ') h++;
+        int len = (int)strcspn(h, " ");
+        if (col > 26 && col + 1 + len > 78) {
+            fprintf(f, "\n%26s", "");
+            col = 26;
+        }
+        fprintf(f, "%s%.*s", col > 26 ? " " : "", len, h);
+        col += (col > 26) + len;
+        h += len;
+    }
+    fputc('\n', f);
+}
+
+static void print_command_help(FILE *f, const cli_cmd *cmd)
+{
+    const char *lead = "usage: ";
+    const char *u = cmd->usage;
+    while (*u) {
+        const char *nl = strchr(u, '\n');
+        int len = nl ? (int)(nl - u) : (int)strlen(u);
+        fprintf(f, "%ssnapsim %.*s\n", lead, len, u);
+        lead = "       ";
+        u += len + (nl != NULL);
+    }
+    fprintf(f, "\n%s\n\nOptions:\n", cmd->what);
+    for (int i = 0; i < NOPTS; i++)
+        if (options[i].cmds & cmd->id) print_option(f, &options[i]);
+    fputs("\nLong options take --name=VALUE or --name VALUE; -- ends the options.\n"
+          "Exit status: 0 ok, 1 scenario or model error, 2 usage error.\n",
+          f);
+}
+
+static const char help_text[] =
     "snapsim: a discrete-event simulator of virtual-disk I/O and VM snapshots.\n\n"
     "A Lua scenario describes datastores, hosts, VMs, guest workloads and what happens\n"
-    "when (snapshots, reverts, deletions, suspends); snapsim runs it and writes an HDF5\n"
-    "file (events, consolidations, series of datastore use, files and clocks).\n\n"
-    "Options of run:\n"
-    "  -o OUT.h5          output file (default: the scenario's name with .h5)\n"
-    "  --seed N           seed of the random streams (overrides scenario{seed=})\n"
-    "  --duration D       simulated duration, e.g. 7d (overrides scenario{duration=})\n"
-    "  --set NAME=VALUE   define the global NAME before the scenario runs (a number\n"
-    "                     if VALUE reads as one, else a string); repeatable\n"
-    "  -q                 no progress display; the summary gives only the totals\n"
-    "  -v, --verbose      the summary lists every deletion and VM\n\n"
-    "Replications and sweeps (write DIR/pPPPP-rRRRR.h5 per run and DIR/index.h5):\n"
-    "  --replications N   N runs; replication k's seeds derive from (seed, k), k = 0 is the plain run\n"
-    "  --param NAME=VALUES  sweep NAME over v1,v2,... or FROM..TO[..STEP] (sweep; repeatable:\n"
-    "                     the Cartesian product)\n"
-    "  -j J               J runs at once in worker processes (default: one per core)\n"
-    "  --resume           finish an interrupted experiment in DIR: redo what is missing or failed\n\n"
-    "Exit status: 0 ok, 1 scenario or model error, 2 usage error.\n";
+    "when (snapshots, reverts, deletions, suspends, backups); snapsim runs it and writes an\n"
+    "HDF5 file (events, consolidations, series of datastore use, files and clocks).\n"
+    "The language: docs/language.md and snapsim help fields. Each command's options:\n"
+    "snapsim COMMAND --help.\n\n";
+
+static int usage_error(const char *cmd, const char *msg)
+{
+    fprintf(stderr, "snapsim%s%s: %s\n", cmd ? " " : "", cmd ? cmd : "", msg);
+    if (cmd) fprintf(stderr, "(snapsim %s --help lists its options)\n", cmd);
+    else print_usage(stderr);
+    return 2;
+}
+
+/* An unknown option: "--sed" -> did you mean "--seed"? */
+static int unknown_option(const cli_cmd *cmd, const char *token)
+{
+    char name[128], m[300];
+    const char *t = token;
+    while (*t == '-') t++;
+    snprintf(name, sizeof name, "%.*s", (int)strcspn(t, "="), t);
+    const char *names[NOPTS];
+    int n = 0;
+    for (int i = 0; i < NOPTS; i++)
+        if (options[i].cmds & cmd->id) names[n++] = options[i].name;
+    const char *near = token[1] == '-' ? ss_closest_name(name, names, n) : NULL;
+    if (near) snprintf(m, sizeof m, "unknown option \"%s\" (did you mean --%s?)", token, near);
+    else snprintf(m, sizeof m, "unknown option \"%s\"", token);
+    return usage_error(cmd->name, m);
+}
+
+/* ---- parsing ---- */
+
+/* Parse argv[1..] of the command (argv[0] is its name).  0, or an exit status. */
+static int parse(cli *c, int argc, char **argv)
+{
+    struct option longopts[NOPTS + 1];
+    char shorts[3 * NOPTS + 2] = ":";
+    for (int i = 0; i < NOPTS; i++) {
+        const cli_opt *o = &options[i];
+        longopts[i] = (struct option){ o->name, o->arg ? required_argument : no_argument, NULL,
+                                       o->letter ? o->letter : 256 + i };
+        if (o->letter) {
+            size_t k = strlen(shorts);
+            shorts[k++] = o->letter;
+            if (o->arg) shorts[k++] = ':';
+            shorts[k] = 0;
+        }
+    }
+    memset(&longopts[NOPTS], 0, sizeof longopts[NOPTS]);
+    opterr = 0;
+    optind = 1;
+    int ch;
+    while ((ch = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
+        const cli_opt *o = NULL;
+        if (ch == '?' || ch == ':') {
+            /* optopt: the option getopt could not complete, 0 for an unknown long one. */
+            for (int i = 0; i < NOPTS; i++)
+                if ((options[i].letter && optopt == options[i].letter) || optopt == 256 + i) o = &options[i];
+            char m[200];
+            if (!o && optopt) {
+                char s[3] = { '-', (char)optopt, 0 };
+                return unknown_option(c->cmd, s);
+            }
+            if (!o) return unknown_option(c->cmd, argv[optind - 1]);   /* getopt has gone past it */
+            if (ch == ':') snprintf(m, sizeof m, "--%s needs an argument: %s", o->name, o->arg);
+            else snprintf(m, sizeof m, "--%s takes no argument", o->name);
+            return usage_error(c->cmd->name, m);
+        }
+        for (int i = 0; i < NOPTS && !o; i++)
+            if ((options[i].letter && ch == options[i].letter) || ch == 256 + i) o = &options[i];
+        if (!o) return usage_error(c->cmd->name, "cannot parse the options");
+        if (!(o->cmds & c->cmd->id)) {
+            char m[200];
+            snprintf(m, sizeof m, "--%s does not apply to %s", o->name, c->cmd->name);
+            return usage_error(c->cmd->name, m);
+        }
+        char err[400] = "";
+        if (o->set(c, optarg, err, sizeof err) != 0) return usage_error(c->cmd->name, err);
+    }
+    if (c->help) return 0;
+    int npos = argc - optind;
+    if (npos > c->cmd->npos) {
+        char m[300];
+        snprintf(m, sizeof m, "unexpected argument \"%s\"", argv[optind + c->cmd->npos]);
+        return usage_error(c->cmd->name, m);
+    }
+    if (npos < c->cmd->npos)
+        return usage_error(c->cmd->name, c->cmd->id == CMD_EXPORT ? "no run file given" : "no scenario file given");
+    if (npos) c->opt.path = argv[optind];
+    return 0;
+}
+
+/* ---- running ---- */
 
 typedef struct progress { int on; double t0, last; } progress;
 
@@ -83,12 +465,6 @@ static void show_progress(void *ctx, double t, double dur, uint64_t events)
     fflush(stderr);
 }
 
-static int usage_error(const char *msg)
-{
-    fprintf(stderr, "snapsim: %s\n%s", msg, usage);
-    return 2;
-}
-
 static char *default_out(const char *path)
 {
     const char *base = strrchr(path, '/');
@@ -102,15 +478,54 @@ static char *default_out(const char *path)
     return o;
 }
 
-/* ---- replications and sweeps (include/snapsim/experiment.h) ---- */
+/* The folders above path that do not exist yet (mkdir -p of its dirname):
+ * 0, or -1 with a message. */
+static int make_parents(const char *path, char *err, size_t n)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    char *slash = strrchr(buf, '/');
+    if (!slash || slash == buf) return 0;
+    *slash = 0;
+    for (char *p = buf + 1; ; p++) {
+        if (*p == '/' || *p == 0) {
+            char keep = *p;
+            *p = 0;
+            struct stat st;
+            if (stat(buf, &st) != 0) {
+                if (mkdir(buf, 0777) != 0 && errno != EEXIST) {
+                    snprintf(err, n, "cannot create the folder %.200s for %.200s: %.100s", buf, path, strerror(errno));
+                    return -1;
+                }
+            } else if (!S_ISDIR(st.st_mode)) {
+                snprintf(err, n, "%.250s: %.250s is not a folder", path, buf);
+                return -1;
+            }
+            *p = keep;
+            if (!keep) break;
+        }
+    }
+    return 0;
+}
 
-/* The options only experiments take. */
-typedef struct xopts {
-    ss_plan plan;
-    int replications;         /* 0: not given */
-    int jobs;
-    int resume;
-} xopts;
+/* A scenario given as "-": its text from standard input. */
+static char *read_stdin(void)
+{
+    size_t cap = 65536, len = 0;
+    char *b = malloc(cap);
+    if (!b) return NULL;
+    size_t got;
+    while ((got = fread(b + len, 1, cap - len - 1, stdin)) > 0) {
+        len += got;
+        if (cap - len < 2) {
+            char *nb = realloc(b, cap *= 2);
+            if (!nb) { free(b); return NULL; }
+            b = nb;
+        }
+    }
+    b[len] = 0;
+    return b;
+}
 
 /* Ctrl-C / SIGTERM during an experiment: stop cleanly (what is done stays
  * in DIR/journal for --resume). */
@@ -128,12 +543,14 @@ static void x_progress(void *ctx, const ss_xprogress *p)
     fflush(stderr);
 }
 
-static int run_experiment(const ss_options *opt, const char *dir, xopts *xo, int quiet)
+static int run_experiment(cli *c)
 {
-    if (!dir) return usage_error("replications and sweeps need -o DIR (a directory)");
+    const char *dir = c->outpath;
+    xopts *xo = &c->xo;
+    if (!dir) return usage_error(c->cmd->name, "replications and sweeps need -o DIR (a directory)");
     if (xo->replications) xo->plan.replications = xo->replications;
-    int show = !quiet && isatty(2);
-    ss_experiment x = { *opt, &xo->plan, dir, xo->jobs, xo->resume, &x_stop, x_progress, &show, stdout };
+    int show = !c->quiet && isatty(2);
+    ss_experiment x = { c->opt, &xo->plan, dir, xo->jobs, xo->resume, &x_stop, x_progress, &show, stdout };
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = x_on_signal;
@@ -143,7 +560,6 @@ static int run_experiment(const ss_options *opt, const char *dir, xopts *xo, int
     ss_xoutcome out;
     ss_error err = { 0, "" };
     int rc = ss_experiment_run(&x, &out, &err);
-    ss_plan_free(&xo->plan);
     if (rc != SS_OK) {
         fprintf(stderr, "snapsim: %s\n", err.msg);
         return rc == SS_ERR_USAGE ? 2 : 1;
@@ -161,6 +577,74 @@ static int run_experiment(const ss_options *opt, const char *dir, xopts *xo, int
     return out.failed ? 1 : 0;
 }
 
+static int run_one(cli *c)
+{
+    ss_error err = { 0, "" };
+    ss_sim *sim = NULL;
+    int status = 0;
+    char *autoname = NULL;
+    const char *outpath = c->outpath;
+    int is_check = c->cmd->id == CMD_CHECK;
+    if (ss_sim_load(&sim, &c->opt, &err) != SS_OK) {
+        fprintf(stderr, "snapsim: %s\n", err.msg);
+        status = err.code == SS_ERR_USAGE ? 2 : 1;   /* e.g. a --set the scenario never reads */
+    } else if (is_check) {
+        printf("%s: ok (%s)\n", c->opt.path, ss_sim_name(sim));
+    } else {
+        if (!outpath && c->cmd->id == CMD_RUN) outpath = autoname = default_out(c->opt.path);
+        progress p = { !c->quiet && isatty(2), wall(), 0 };
+        ss_sim_set_progress(sim, show_progress, &p);
+        double w0 = wall();
+        int rc = ss_sim_run(sim, outpath, &err);
+        if (p.on && wall() - p.t0 >= 1.5) fputs("\n", stderr);
+        if (rc != SS_OK) {
+            fprintf(stderr, "snapsim: %s\n", err.msg);
+            status = 1;
+        } else {
+            double w = wall() - w0;
+            ss_sim_summary_level(sim, stdout, c->verbose ? 2 : c->quiet ? 0 : 1);
+            if (outpath) printf("  wrote %s\n", outpath);
+            printf("  %.2f s wall: %.2f M engine events/s, %.2f M guest I/Os/s (%llu I/Os)\n", w,
+                   w > 0 ? (double)ss_sim_events(sim) / w / 1e6 : 0.0,
+                   w > 0 ? (double)ss_sim_guest_ios(sim) / w / 1e6 : 0.0, (unsigned long long)ss_sim_guest_ios(sim));
+        }
+    }
+    ss_sim_free(sim);
+    free(autoname);
+    return status;
+}
+
+static int run_export(cli *c)
+{
+    ss_error err = { 0, "" };
+    FILE *out = stdout;
+    char tmp[4200] = "";
+    if (c->outpath && strcmp(c->outpath, "-") != 0) {
+        char m[600];
+        if (make_parents(c->outpath, m, sizeof m) != 0) {
+            fprintf(stderr, "snapsim: %s\n", m);
+            return 1;
+        }
+        snprintf(tmp, sizeof tmp, "%s.tmp-%ld", c->outpath, (long)getpid());
+        if (!(out = fopen(tmp, "w"))) {
+            fprintf(stderr, "snapsim: cannot write %s: %s\n", c->outpath, strerror(errno));
+            return 1;
+        }
+    }
+    int rc = c->table ? ss_export_table(c->opt.path, c->table, c->format, out, &err)
+                      : ss_export_list(c->opt.path, out, &err);
+    if (out != stdout) {
+        if (fclose(out) != 0 && rc == SS_OK) rc = ss_error_set(&err, SS_ERR_IO, "cannot write %s", c->outpath);
+        if (rc == SS_OK && rename(tmp, c->outpath) != 0)
+            rc = ss_error_set(&err, SS_ERR_IO, "cannot write %s: %s", c->outpath, strerror(errno));
+        if (rc != SS_OK) remove(tmp);
+    } else if (fflush(stdout) != 0 && rc == SS_OK) {
+        rc = ss_error_set(&err, SS_ERR_IO, "cannot write the export to standard output");
+    }
+    if (rc != SS_OK) fprintf(stderr, "snapsim: %s\n", err.msg);
+    return rc == SS_OK ? 0 : 1;
+}
+
 /* snapsim help TOPIC | help fields --markdown | help --list (the
  * scenario language's reference, include/snapsim/reference.h). */
 static int help_topic(int argc, char **argv)
@@ -173,7 +657,8 @@ static int help_topic(int argc, char **argv)
         ss_reference_markdown(stdout);
         return 0;
     }
-    if (argc != 1) return usage_error("help takes one topic: fields, functions, events, vmx, a table, a function or a field");
+    if (argc != 1)
+        return usage_error("help", "help takes one topic: fields, functions, events, vmx, a table, a function or a field");
     ss_error err = { 0, "" };
     if (ss_reference_print(stdout, argv[0], &err) != SS_OK) {
         fprintf(stderr, "snapsim: %s\n", err.msg);
@@ -182,144 +667,81 @@ static int help_topic(int argc, char **argv)
     return 0;
 }
 
+static void cli_free(cli *c)
+{
+    for (int i = 0; i < c->nsets; i++) free(c->setbuf[i]);
+    ss_plan_free(&c->xo.plan);
+    free(c->stdin_src);
+}
+
+static int dispatch(cli *c)
+{
+    const char *path = c->opt.path;
+    unsigned id = c->cmd->id;
+    c->opt.sets = c->sets;
+    c->opt.nsets = c->nsets;
+    if (id == CMD_EXPORT) return run_export(c);
+    if (id == CMD_DEMO) {
+        c->opt.path = "seed_vi3.lua (built in)";
+        c->opt.source = ss_demo_source;
+    } else if (strcmp(path, "-") == 0) {
+        char *src = read_stdin();
+        if (!src) {
+            fprintf(stderr, "snapsim: cannot read the scenario from standard input\n");
+            return 1;
+        }
+        c->opt.source = c->stdin_src = src;
+        c->opt.path = "stdin";
+    }
+    if (id == CMD_SWEEP && !c->xo.plan.nparams)
+        return usage_error(c->cmd->name, "sweep needs at least one --param NAME=v1,v2,...");
+    if (c->outpath && id != CMD_CHECK) {
+        char m[600];
+        if (make_parents(c->outpath, m, sizeof m) != 0) {
+            fprintf(stderr, "snapsim: %s\n", m);
+            return 1;
+        }
+    }
+    if (id == CMD_SWEEP || c->xo.replications || c->xo.resume || c->xo.jobs) {
+        if (id != CMD_SWEEP && !c->xo.replications)
+            return usage_error(c->cmd->name, "-j and --resume go with --replications N (or sweep)");
+        return run_experiment(c);
+    }
+    return run_one(c);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 2) return usage_error("no command given");
-    const char *cmd = argv[1];
-    if (strcmp(cmd, "help") == 0 && argc > 2) return help_topic(argc - 2, argv + 2);
-    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
-        fputs(help, stdout);
-        fputs(usage, stdout);
+    if (argc < 2) return usage_error(NULL, "no command given");
+    const char *name = argv[1];
+    if (strcmp(name, "help") == 0 && argc > 2) return help_topic(argc - 2, argv + 2);
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+        fputs(help_text, stdout);
+        print_usage(stdout);
         return 0;
     }
-    if (strcmp(cmd, "--version") == 0) {
+    if (strcmp(name, "--version") == 0) {
         printf("snapsim %s\n", SNAPSIM_VERSION);
         return 0;
     }
-    int is_run = strcmp(cmd, "run") == 0, is_check = strcmp(cmd, "check") == 0, is_demo = strcmp(cmd, "demo") == 0;
-    int is_sweep = strcmp(cmd, "sweep") == 0;
-    xopts xo = { { NULL, 0, 1 }, 0, 0, 0 };
-    if (is_sweep) is_run = 1;   /* a sweep takes run's options too */
-    if (!is_run && !is_check && !is_demo) {
+    cli c;
+    memset(&c, 0, sizeof c);
+    ss_plan_init(&c.xo.plan);
+    for (int i = 0; i < NCMDS; i++)
+        if (strcmp(commands[i].name, name) == 0) c.cmd = &commands[i];
+    if (!c.cmd) {
+        const char *names[NCMDS + 1];
+        for (int i = 0; i < NCMDS; i++) names[i] = commands[i].name;
+        names[NCMDS] = "help";
+        const char *near = ss_closest_name(name, names, NCMDS + 1);
         char m[300];
-        snprintf(m, sizeof m, "unknown command \"%s\"", cmd);
-        return usage_error(m);
+        if (near) snprintf(m, sizeof m, "unknown command \"%s\" (did you mean %s?)", name, near);
+        else snprintf(m, sizeof m, "unknown command \"%s\"", name);
+        return usage_error(NULL, m);
     }
-    ss_options opt;
-    memset(&opt, 0, sizeof opt);
-    const char *outpath = NULL;
-    int quiet = 0, verbose = 0;
-    ss_set sets[64];
-    char *setbuf[64];
-    int nsets = 0;
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "-q") == 0) quiet = 1;
-        else if (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0) verbose = 1;
-        else if (strcmp(a, "-o") == 0 && !is_check) {
-            if (++i >= argc) return usage_error("-o needs a file name");
-            outpath = argv[i];
-        } else if (strcmp(a, "--seed") == 0 && (is_run || is_demo)) {
-            if (++i >= argc) return usage_error("--seed needs a number");
-            char *end;
-            unsigned long long s = strtoull(argv[i], &end, 10);
-            if (!*argv[i] || *end || argv[i][0] == '-') return usage_error("--seed needs a whole number >= 0");
-            opt.has_seed = 1;
-            opt.seed = s;
-        } else if (strcmp(a, "--duration") == 0 && (is_run || is_demo)) {
-            if (++i >= argc) return usage_error("--duration needs a duration like 7d");
-            char why[160];
-            if (ss_parse_duration(argv[i], &opt.duration, why, sizeof why) != SS_OK || opt.duration <= 0) {
-                char m[300];
-                snprintf(m, sizeof m, "--duration \"%s\": %s", argv[i], opt.duration <= 0 && !why[0] ? "must be > 0" : why);
-                return usage_error(m);
-            }
-            opt.has_duration = 1;
-        } else if (strcmp(a, "--set") == 0 && (is_run || is_check || is_demo)) {
-            if (++i >= argc) return usage_error("--set needs NAME=VALUE");
-            const char *eq = strchr(argv[i], '=');
-            if (!eq || eq == argv[i] || nsets == 64) return usage_error("--set needs NAME=VALUE");
-            setbuf[nsets] = strdup(argv[i]);
-            setbuf[nsets][eq - argv[i]] = 0;
-            sets[nsets].name = setbuf[nsets];
-            sets[nsets].value = setbuf[nsets] + (eq - argv[i]) + 1;
-            sets[nsets].option = NULL;
-            nsets++;
-        } else if ((strcmp(a, "--replications") == 0 || strcmp(a, "-j") == 0) && is_run) {
-            if (++i >= argc) return usage_error(a[1] == 'j' ? "-j needs a number of jobs" : "--replications needs a number");
-            char *end;
-            long v = strtol(argv[i], &end, 10);
-            if (!*argv[i] || *end || v < 1 || v > 1000000) {
-                char m[300];
-                snprintf(m, sizeof m, "%s \"%s\": expected a whole number from 1 to 1000000", a, argv[i]);
-                return usage_error(m);
-            }
-            if (a[1] == 'j') xo.jobs = (int)v;
-            else xo.replications = (int)v;
-        } else if (strcmp(a, "--param") == 0 && is_sweep) {
-            if (++i >= argc) return usage_error("--param needs NAME=v1,v2,...");
-            ss_error e;
-            if (ss_plan_param(&xo.plan, argv[i], &e) != SS_OK) return usage_error(e.msg);
-        } else if (strcmp(a, "--resume") == 0 && is_run) {
-            xo.resume = 1;
-        } else if (a[0] == '-' && a[1]) {
-            char m[300];
-            snprintf(m, sizeof m, "unknown option \"%s\" for %s", a, cmd);
-            return usage_error(m);
-        } else if (!opt.path && !is_demo) {
-            opt.path = a;
-        } else {
-            char m[300];
-            snprintf(m, sizeof m, "unexpected argument \"%s\"", a);
-            return usage_error(m);
-        }
-    }
-    opt.sets = sets;
-    opt.nsets = nsets;
-    if (is_demo) {
-        opt.path = "seed_vi3.lua (built in)";
-        opt.source = ss_demo_source;
-    } else if (!opt.path) {
-        return usage_error("no scenario file given");
-    }
-    if (is_sweep && !xo.plan.nparams) return usage_error("sweep needs at least one --param NAME=v1,v2,...");
-    if (is_sweep || xo.replications || xo.resume || xo.jobs) {
-        if (!is_sweep && !xo.replications) return usage_error("-j and --resume go with --replications N (or sweep)");
-        int rc = run_experiment(&opt, outpath, &xo, quiet);
-        for (int k = 0; k < nsets; k++) free(setbuf[k]);
-        return rc;
-    }
-
-    ss_error err = { 0, "" };
-    ss_sim *sim = NULL;
-    int status = 0;
-    char *autoname = NULL;
-    if (ss_sim_load(&sim, &opt, &err) != SS_OK) {
-        fprintf(stderr, "snapsim: %s\n", err.msg);
-        status = err.code == SS_ERR_USAGE ? 2 : 1;   /* e.g. a --set the scenario never reads */
-    } else if (is_check) {
-        printf("%s: ok (%s)\n", opt.path, ss_sim_name(sim));
-    } else {
-        if (!outpath && is_run) outpath = autoname = default_out(opt.path);
-        progress p = { !quiet && isatty(2), wall(), 0 };
-        ss_sim_set_progress(sim, show_progress, &p);
-        double w0 = wall();
-        int rc = ss_sim_run(sim, outpath, &err);
-        if (p.on && wall() - p.t0 >= 1.5) fputs("\n", stderr);
-        if (rc != SS_OK) {
-            fprintf(stderr, "snapsim: %s\n", err.msg);
-            status = 1;
-        } else {
-            double w = wall() - w0;
-            ss_sim_summary_level(sim, stdout, verbose ? 2 : quiet ? 0 : 1);
-            if (outpath) printf("  wrote %s\n", outpath);
-            printf("  %.2f s wall: %.2f M engine events/s, %.2f M guest I/Os/s (%llu I/Os)\n", w,
-                   w > 0 ? (double)ss_sim_events(sim) / w / 1e6 : 0.0,
-                   w > 0 ? (double)ss_sim_guest_ios(sim) / w / 1e6 : 0.0, (unsigned long long)ss_sim_guest_ios(sim));
-        }
-    }
-    ss_sim_free(sim);
-    free(autoname);
-    for (int i = 0; i < nsets; i++) free(setbuf[i]);
-    return status;
+    int rc = parse(&c, argc - 1, argv + 1);
+    if (rc == 0 && c.help) print_command_help(stdout, c.cmd);
+    else if (rc == 0) rc = dispatch(&c);
+    cli_free(&c);
+    return rc;
 }
