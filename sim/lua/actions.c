@@ -4,7 +4,10 @@
  * delete_all() write() set_workload().  Each translates its arguments and
  * calls the model; an action that cannot be done raises a Lua error with
  * the model's reason (a script may pcall it), one that was tried and
- * failed (no space) returns false and the reason.
+ * failed (no space) returns false and the reason.  The management
+ * operations (power, snapshot, revert, deletions) go through the host's
+ * hostd first (gate.c): while the host does not respond they return false
+ * and the reason, or nil and the reason when they wait.
  */
 #include <stdio.h>
 #include <string.h>
@@ -39,10 +42,13 @@ typedef int (*power_fn)(ss_world *, ss_vm *, char *, size_t);
 
 static int do_power(lua_State *L, const char *fn, power_fn f)
 {
+    int nargs = lua_gettop(L), nret = 0;
     ss_script *s = action_script(L, fn);
     ss_vm *vm = ss_lua_arg_vm(L, s, 1, fn);
+    if (!ss_lua_hostd_gate(L, s, vm->host, fn, vm->name, nargs, &nret)) return nret;
     char why[256];
     if (f(s->w, vm, why, sizeof why) != 0) return luaL_error(L, "%s: %s", fn, why);
+    ss_lua_hostd_done(s, vm->host);
     return 0;
 }
 static int l_power_on(lua_State *L) { return do_power(L, "power_on", ss_vm_power_on); }
@@ -59,6 +65,7 @@ static const ss_fields snap_fields = SS_ROOT("snapshot", "snapshot(vm, name, { .
 
 static int l_snapshot(lua_State *L)
 {
+    int nargs = lua_gettop(L), nret = 0;
     ss_script *s = action_script(L, "snapshot");
     ss_vm *vm = ss_lua_arg_vm(L, s, 1, "snapshot");
     const char *name = luaL_checkstring(L, 2);
@@ -69,9 +76,11 @@ static int l_snapshot(lua_State *L)
         vctx_init(&c, L, "snapshot");
         ss_fields_parse(&c, 3, "options", &snap_fields, &in);
     }
+    if (!ss_lua_hostd_gate(L, s, vm->host, "snapshot", vm->name, nargs, &nret)) return nret;
     char why[256];
     int rc = ss_vm_snapshot(s->w, vm, name, in.memory, in.quiesce, why, sizeof why);
     if (rc < 0) return luaL_error(L, "snapshot: %s", why);
+    ss_lua_hostd_done(s, vm->host);
     lua_pushboolean(L, rc == 0);
     if (rc == 0) return 1;
     lua_pushstring(L, why);
@@ -80,11 +89,14 @@ static int l_snapshot(lua_State *L)
 
 static int l_revert(lua_State *L)
 {
+    int nargs = lua_gettop(L), nret = 0;
     ss_script *s = action_script(L, "revert");
     ss_vm *vm = ss_lua_arg_vm(L, s, 1, "revert");
     const char *name = luaL_checkstring(L, 2);
+    if (!ss_lua_hostd_gate(L, s, vm->host, "revert", vm->name, nargs, &nret)) return nret;
     char why[256];
     if (ss_vm_revert(s->w, vm, name, why, sizeof why) != 0) return luaL_error(L, "revert: %s", why);
+    ss_lua_hostd_done(s, vm->host);
     return 0;
 }
 
@@ -97,6 +109,7 @@ static const ss_fields delete_fields = SS_ROOT("delete_snapshot", "delete_snapsh
 
 static int do_delete(lua_State *L, const char *fn, int all)
 {
+    int nargs = lua_gettop(L), nret = 0;
     ss_script *s = action_script(L, fn);
     ss_vm *vm = ss_lua_arg_vm(L, s, 1, fn);
     const char *name = all ? NULL : luaL_checkstring(L, 2);
@@ -112,9 +125,11 @@ static int do_delete(lua_State *L, const char *fn, int all)
             return luaL_error(L, "%s: options.strategy: expected one of %s, found \"%s\"", fn, ss_strategy_names(),
                               in.strategy);
     }
+    if (!ss_lua_hostd_gate(L, s, vm->host, fn, vm->name, nargs, &nret)) return nret;
     char why[300];
     int rc = ss_delete_start(s->w, vm, name, st, in.precheck, why, sizeof why);
     if (rc == -2) return luaL_error(L, "%s: %s", fn, why);
+    ss_lua_hostd_done(s, vm->host);
     if (rc == -1) {
         lua_pushboolean(L, 0);
         lua_pushstring(L, why);

@@ -74,6 +74,14 @@ void ss_lua_vmx(vctx *c, int t, const ss_fields *fs, void *target);
 /* declare.c: a guest OS identifier at t[key] (already read into id):
  * raises, naming the field, if VMware has no such identifier. */
 const ss_guest_os *ss_lua_guest_os(vctx *c, int t, const char *prefix, const char *key, const char *id);
+/* gate.c: management operation `op` (on vm, may be NULL) through host h's
+ * hostd, called by an action with its nargs arguments still at the bottom
+ * of the stack, once they are validated.  Returns 1: go ahead, then call
+ * ss_lua_hostd_done when the model did it.  0: the host does not respond;
+ * the action returns the *nret values pushed (false/nil and the reason). */
+int ss_lua_hostd_gate(lua_State *L, ss_script *s, struct ss_host *h, const char *op, const char *vm, int nargs,
+                      int *nret);
+void ss_lua_hostd_done(ss_script *s, struct ss_host *h);
 /* The VM named by argument idx of an action or query (raises if unknown). */
 ss_vm *ss_lua_arg_vm(lua_State *L, ss_script *s, int idx, const char *fn);
 

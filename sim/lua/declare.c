@@ -54,8 +54,9 @@ static const ss_fields datastore_fields = SS_ROOT("datastore", "datastore \"NAME
 typedef struct host_in {
     double drift_ppm, nbd_bandwidth;
     int ntp;
-    uint64_t hostd_memory, hostd_limit, hostd_leak_op, hostd_leak_hour;
-    ss_time hostd_restart;
+    uint64_t hostd_memory, hostd_limit, hostd_leak_op, hostd_leak_hour;   /* UINT64_MAX: not given */
+    ss_time hostd_restart;                                                /* -1: not given */
+    int hostd_wait;                                                       /* -1: not given */
 } host_in;
 
 static const ss_field hclock_f[] = {
@@ -65,13 +66,19 @@ static const ss_field hclock_f[] = {
 };
 static const ss_fields hclock_fields = SS_FIELDS("host.clock", hclock_f);
 
+static const char *const unavail_names[] = { "fail", "wait", NULL };
+
 static const ss_field hostd_f[] = {
-    F_SIZE("memory", host_in, hostd_memory, NULL, "hostd's memory at the start", 0),
-    F_SIZE("limit", host_in, hostd_limit, NULL, "the watchdog restarts hostd above this", 0),
-    F_SIZE("leak_per_op", host_in, hostd_leak_op, NULL, "memory leaked per management operation", 0),
-    F_SIZE("leak_per_hour", host_in, hostd_leak_hour, NULL, "memory leaked per hour", 0),
-    F_DURATION("restart", host_in, hostd_restart, NULL, "how long a restart keeps the host not responding", 0),
-    F_CUSTOM("on_not_responding", "any", NULL, "accepted, not used yet"),
+    F_SIZE("memory", host_in, hostd_memory, "80MB", "hostd's memory at the start and after each restart", 0),
+    F_SIZE("limit", host_in, hostd_limit, "400MB", "the watchdog restarts hostd when its memory reaches this (0: never)",
+           0),
+    F_SIZE("leak_per_op", host_in, hostd_leak_op, "the version's (2MB on 3.5u3, else 0)",
+           "memory leaked per management operation (snapshot, delete, revert, power, backup start, convert)", 0),
+    F_SIZE("leak_per_hour", host_in, hostd_leak_hour, "the version's (0)", "memory leaked per hour of uptime", 0),
+    F_DURATION("restart", host_in, hostd_restart, "3m", "how long a restart leaves the host not responding",
+               SS_F_POSITIVE),
+    F_ENUM("on_unavailable", host_in, hostd_wait, unavail_names, "fail",
+           "an operation issued while the host is not responding fails, or waits and runs when it answers"),
 };
 static const ss_fields hostd_fields = SS_FIELDS("host.hostd", hostd_f);
 
@@ -80,7 +87,7 @@ static const ss_field host_f[] = {
              "the ESX/ESXi release: its VMs' defaults (strategy, delta format, force_sync, Tools sync) are that release's"),
     F_CUSTOM("datastores", "a list of datastore names", "{}", "the datastores the host sees"),
     F_TABLE("clock", 0, &hclock_fields, "the host's clock"),
-    F_TABLE("hostd", 0, &hostd_fields, "the management agent (validated, not simulated yet)"),
+    F_TABLE("hostd", 0, &hostd_fields, "the management agent: its memory leak and watchdog restarts"),
     F_RATE("nbd_bandwidth", host_in, nbd_bandwidth, "40MB/s",
            "the network NBD backup exports read through, shared by them", SS_F_POSITIVE),
 };
@@ -349,6 +356,9 @@ static int l_host_body(lua_State *L)
     host_in in;
     memset(&in, 0, sizeof in);
     in.nbd_bandwidth = 40.0 * 1048576;
+    in.hostd_memory = in.hostd_limit = in.hostd_leak_op = in.hostd_leak_hour = UINT64_MAX;
+    in.hostd_restart = -1;
+    in.hostd_wait = -1;
     const char *name = lua_tostring(L, lua_upvalueindex(2));
     decl_begin(L, &c, "host", &host_fields, &in, ss_fleet_host(s->w, name) != NULL);
     const ss_version *ver = ss_version_default();
@@ -380,9 +390,26 @@ static int l_host_body(lua_State *L)
         }
         lua_pop(L, 1);
     }
+    /* hostd: the version's defaults, then the fields given. */
+    ss_host probe;
+    memset(&probe, 0, sizeof probe);
+    ss_host_set_version(&probe, ver);
+    ss_hostd_cfg hc = probe.hostd;
+    if (in.hostd_memory != UINT64_MAX) hc.memory = in.hostd_memory;
+    if (in.hostd_limit != UINT64_MAX) hc.limit = in.hostd_limit;
+    if (in.hostd_leak_op != UINT64_MAX) hc.leak_op = in.hostd_leak_op;
+    if (in.hostd_leak_hour != UINT64_MAX) hc.leak_hour = in.hostd_leak_hour;
+    if (in.hostd_restart >= 0) hc.restart = in.hostd_restart;
+    if (in.hostd_wait >= 0) hc.wait = in.hostd_wait;
+    if (hc.limit && hc.limit <= hc.memory && get_table(&c, 1, "", "hostd")) {
+        int t = lua_gettop(L);
+        verr_key(&c, t, "hostd", in.hostd_limit != UINT64_MAX ? "limit" : "memory",
+                 "a limit above hostd's memory at the start (or limit = 0: no watchdog restart)", "");
+    }
     ss_host *h = ss_host_new(name, off_s, in.drift_ppm, in.ntp);
     if (!h) return luaL_error(L, "out of memory");
-    h->version = ver;
+    ss_host_set_version(h, ver);
+    h->hostd = hc;
     h->nbd.bandwidth = in.nbd_bandwidth;
     ss_host **pp = &s->w->hosts;
     while (*pp) pp = &(*pp)->next;

@@ -1,6 +1,6 @@
 /*
  * ops.c -- the scenario's operations beyond the VM's own life cycle:
- * backup() (VCB jobs through a proxy).  Each translates its arguments and
+ * backup() (VCB jobs through a proxy) and fail_host() (a hostd outage).  Each translates its arguments and
  * calls the model; what a job does and refuses is the model's.
  */
 #include <stdio.h>
@@ -9,6 +9,8 @@
 #include "lua/binding.h"
 #include "model/backup.h"
 #include "model/fleet.h"
+#include "model/host.h"
+#include "snapsim/units.h"
 
 static ss_script *op_script(lua_State *L, const char *fn)
 {
@@ -123,10 +125,28 @@ static int l_backup(lua_State *L)
     return 1;
 }
 
+/* fail_host(host, duration): hostd stops answering for that long. */
 static int l_fail_host(lua_State *L)
 {
-    return luaL_error(L, "fail_host is not simulated in this version of snapsim (hostd faults are the next "
-                         "milestone; see README)");
+    ss_script *s = op_script(L, "fail_host");
+    const char *name = luaL_checkstring(L, 1);
+    ss_host *h = ss_fleet_host(s->w, name);
+    if (!h) return luaL_error(L, "fail_host: unknown host \"%s\"", name);
+    ss_time d = 0;
+    if (lua_type(L, 2) == LUA_TNUMBER) {
+        double v = lua_tonumber(L, 2);
+        if (!(v > 0) || v > 9.2e9) return luaL_error(L, "fail_host: the duration must be > 0 seconds, found %f", v);
+        d = ss_time_from_s(v);
+    } else if (lua_type(L, 2) == LUA_TSTRING) {
+        char why[160] = "";
+        if (ss_parse_duration(lua_tostring(L, 2), &d, why, sizeof why) != SS_OK || d <= 0)
+            return luaL_error(L, "fail_host: expected a duration like \"10m\" as the second argument, found \"%s\"%s%s",
+                              lua_tostring(L, 2), *why ? ": " : "", why);
+    } else
+        return luaL_error(L, "fail_host: expected a duration like \"10m\" as the second argument, found a %s",
+                          luaL_typename(L, 2));
+    ss_hostd_fail(s->w, h, d);
+    return 0;
 }
 
 const ss_fields *const ss_lua_op_fields[] = { &backup_fields, NULL };

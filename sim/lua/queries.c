@@ -1,9 +1,10 @@
 /*
  * queries.c -- what a scenario can ask and say: now() day() snapshots()
- * datastore_state() vm_state() record() print().  Queries at simulated
+ * datastore_state() vm_state() host_state() record() print().  Queries at simulated
  * times first apply every guest's writes so far, so what they return is
  * the state at now().
  */
+#include <math.h>
 #include <stdio.h>
 
 #include "lua/binding.h"
@@ -52,6 +53,25 @@ static int l_datastore_state(lua_State *L)
     lua_pushinteger(L, (lua_Integer)ds->used); lua_setfield(L, -2, "used");
     lua_pushinteger(L, (lua_Integer)ss_ds_free_bytes(ds)); lua_setfield(L, -2, "free");
     lua_pushinteger(L, (lua_Integer)ds->peak_used); lua_setfield(L, -2, "peak_used");
+    return 1;
+}
+
+/* host_state(h): hostd's state and its totals so far. */
+static int l_host_state(lua_State *L)
+{
+    ss_script *s = ss_script_of(L);
+    const char *name = luaL_checkstring(L, 1);
+    ss_host *h = ss_fleet_host(s->w, name);
+    if (!h) return luaL_error(L, "host_state: unknown host \"%s\"", name);
+    lua_createtable(L, 0, 8);
+    lua_pushboolean(L, !h->down); lua_setfield(L, -2, "responding");
+    lua_pushinteger(L, (lua_Integer)llround(ss_hostd_memory(s->w, h))); lua_setfield(L, -2, "hostd_memory");
+    lua_pushinteger(L, (lua_Integer)h->restarts); lua_setfield(L, -2, "restarts");
+    lua_pushinteger(L, (lua_Integer)h->ops); lua_setfield(L, -2, "ops");
+    lua_pushinteger(L, (lua_Integer)h->ops_failed); lua_setfield(L, -2, "ops_failed");
+    lua_pushinteger(L, (lua_Integer)h->ops_delayed); lua_setfield(L, -2, "ops_delayed");
+    lua_pushnumber(L, ss_hostd_down_s(s->w, h)); lua_setfield(L, -2, "not_responding_s");
+    lua_pushstring(L, h->version->name); lua_setfield(L, -2, "version");
     return 1;
 }
 
@@ -131,6 +151,6 @@ static int l_print(lua_State *L)
 
 const luaL_Reg ss_lua_queries[] = {
     { "now", l_now }, { "day", l_day }, { "snapshots", l_snapshots }, { "datastore_state", l_datastore_state },
-    { "vm_state", l_vm_state }, { "record", l_record }, { "print", l_print },
+    { "vm_state", l_vm_state }, { "host_state", l_host_state }, { "record", l_record }, { "print", l_print },
     { "duration_text", l_duration_text }, { NULL, NULL },
 };

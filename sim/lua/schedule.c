@@ -102,7 +102,8 @@ const char *const ss_lua_event_kinds[] = {
     "power_on", "power_off", "suspend", "resume", "snapshot_created", "snapshot_failed", "revert",
     "consolidation_started", "consolidation_step", "consolidation_done", "consolidation_failed", "vm_stalled",
     "vm_resumed_io", "datastore_full", "clock_step", "backup_started", "backup_done", "backup_failed",
-    "backup_missed", "tools_status", "host_not_responding", "host_responding", NULL
+    "backup_missed", "tools_status", "host_not_responding", "host_responding", "operation_failed",
+    "operation_delayed", NULL
 };
 
 static int l_on(lua_State *L)

@@ -50,6 +50,8 @@ typedef struct ss_backup {
     ss_time t_last;
     ss_activity read;
     ss_share_flow via_proxy, via_nbd;
+    /* start: waiting for the host's hostd to answer */
+    ss_hostd_waiter hostd;
     /* delete */
     ss_vm_waiter idle;
     int deleting;
@@ -244,6 +246,43 @@ static void pre_done(ss_engine *eng, void *ctx, uint64_t arg)
     quiesce_attempt(b);
 }
 
+static void login(ss_backup *b);
+
+static void hostd_answers(ss_world *w, ss_hostd_waiter *wt)
+{
+    (void)w;
+    login(wt->owner);
+}
+
+/* vcbMounter logs in to the host: a management operation of its hostd,
+ * which may not respond (the job fails, or waits holding its slot). */
+static void login(ss_backup *b)
+{
+    ss_world *w = b->w;
+    ss_host *h = b->vm->host;
+    char why[400];
+    ss_hostd_answer a = ss_hostd_begin(w, h, "backup", b->vm->name, why, sizeof why);
+    if (a == SS_HOSTD_FAILED) {
+        fail(b, why);
+        return;
+    }
+    if (a == SS_HOSTD_WAIT) {
+        b->hostd = (ss_hostd_waiter){ .run = hostd_answers, .owner = b };
+        ss_hostd_wait(h, &b->hostd);
+        return;
+    }
+    ss_hostd_done(w, h);
+    if (ss_snapshot_find(b->vm, SS_VCB_SNAPSHOT)) {
+        snprintf(why, sizeof why, "a snapshot named " SS_VCB_SNAPSHOT " already exists on vm %s (left by an "
+                 "earlier backup?): delete it first", b->vm->name);
+        fail(b, why);
+        return;
+    }
+    phase_row(b, "ok", NULL);
+    enter(b, P_PRE);
+    at_timer(b, b->spec.pre_script, pre_done);
+}
+
 /* A slot is ours: the job starts. */
 static void on_slot(ss_world *w, ss_proxy_job *pj)
 {
@@ -257,16 +296,7 @@ static void on_slot(ss_world *w, ss_proxy_job *pj)
              ss_transport_name(b->spec.transport), b->proxy->name, b->id);
     ev.detail = d;
     ss_emit(w, &ev);
-    if (ss_snapshot_find(b->vm, SS_VCB_SNAPSHOT)) {
-        char why[300];
-        snprintf(why, sizeof why, "a snapshot named " SS_VCB_SNAPSHOT " already exists on vm %s (left by an "
-                 "earlier backup?): delete it first", b->vm->name);
-        fail(b, why);
-        return;
-    }
-    phase_row(b, "ok", NULL);
-    enter(b, P_PRE);
-    at_timer(b, b->spec.pre_script, pre_done);
+    login(b);
 }
 
 static void on_missed(ss_world *w, ss_proxy_job *pj)

@@ -5,7 +5,9 @@
  * flow): it waits in its proxy's queue (proxy.h) for a slot inside its
  * window, then
  *
- *   start       vcbMounter logs in; a leftover _VCB-BACKUP_ fails the job
+ *   start       vcbMounter logs in (a hostd operation: a host not responding
+ *               fails the job or makes it wait, host.h); a leftover
+ *               _VCB-BACKUP_ fails the job
  *   pre_script  the backup software's pre-backup script
  *   quiesce     VMware Tools quiesces the guest (quiesce.h), one attempt of
  *               vm.quiesce.time each, up to 1 + vm.quiesce.retries attempts

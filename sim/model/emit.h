@@ -6,7 +6,8 @@
  * (run/sim.c).  An event becomes a row of /events and is passed to the
  * scenario's on() handlers; a finished deletion and each of its merges
  * become rows of /consolidations and /consolidation_steps; a backup job's
- * end and each of its phases rows of /backups and /backup_phases; `sample` says
+ * end and each of its phases rows of /backups and /backup_phases; a host's
+ * outage a row of /host_outages; `sample` says
  * "the state changed: record the series now".  Every function may be NULL.
  * The strings of an event belong to the caller and live only during the
  * call: an emitter that keeps them copies them.
@@ -59,6 +60,16 @@ typedef struct ss_phase_rec {
     const char *vm, *phase, *result, *detail;
 } ss_phase_rec;
 
+/* A host outage that ended, or still went on at the end of the run (a row
+ * of /host_outages): hostd restarted by its watchdog or stopped by
+ * fail_host(). */
+typedef struct ss_outage_rec {
+    double t_start, t_end;
+    const char *host, *cause, *result;   /* cause watchdog|fail_host; result responding|unfinished */
+    double memory;                       /* hostd's memory when it stopped answering (bytes) */
+    int64_t ops_failed, ops_delayed;     /* operations issued during the outage */
+} ss_outage_rec;
+
 typedef struct ss_emitter {
     void *ctx;
     void (*event)(void *ctx, const ss_event *ev);
@@ -70,6 +81,7 @@ typedef struct ss_emitter {
     void (*sample)(void *ctx);
     void (*backup)(void *ctx, const ss_backup_rec *b);
     void (*phase)(void *ctx, const ss_phase_rec *p);
+    void (*outage)(void *ctx, const ss_outage_rec *o);
 } ss_emitter;
 
 #endif

@@ -102,6 +102,7 @@ static void tick_fire(ss_engine *eng, void *ctx, uint64_t arg)
 
 void ss_fleet_start(ss_world *w)
 {
+    for (ss_host *h = w->hosts; h; h = h->next) ss_host_start(w, h);
     for (ss_vm *vm = w->vms; vm; vm = vm->next) ss_vm_start(w, vm);
     for (ss_datastore *ds = w->dss; ds; ds = ds->next) ds->initial_used = ds->used;
 }
@@ -115,6 +116,7 @@ void ss_fleet_finish(ss_world *w)
 {
     for (ss_vm *vm = w->vms; vm; vm = vm->next) ss_job_report_unfinished(w, vm);
     ss_backup_finish_run(w);
+    for (ss_host *h = w->hosts; h; h = h->next) ss_host_finish_run(w, h);
 }
 
 static int in_dir(const ss_vm *vm, const ss_file *f)

@@ -29,6 +29,8 @@ typedef struct ss_version {
     /* Operations (backup.c, quiesce.c, tools.c, hostd.c): */
     int vss;                    /* quiesces Windows XP/2003 and later with VSS (from ESX 3.5 U2) */
     int tools_display_bug;      /* 3.5 U3: a Windows 2003 guest's Tools shown "not running" after VCB */
+    uint64_t hostd_leak_op;     /* 3.5 U3: hostd leaks this much per management operation (bytes) */
+    uint64_t hostd_leak_hour;   /* ... and this much per hour */
 } ss_version;
 
 /* NULL if unknown. */

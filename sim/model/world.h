@@ -56,6 +56,10 @@ static inline void ss_emit_phase(ss_world *w, const ss_phase_rec *p)
 {
     if (w->emit.phase) w->emit.phase(w->emit.ctx, p);
 }
+static inline void ss_emit_outage(ss_world *w, const ss_outage_rec *o)
+{
+    if (w->emit.outage) w->emit.outage(w->emit.ctx, o);
+}
 /* The state changed: let the recorder sample the series now. */
 static inline void ss_changed(ss_world *w)
 {

@@ -4,11 +4,13 @@
  * world, the summaries and the root's attributes.  Column widths, units
  * and meanings are documented in docs/output.md.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model/datastore.h"
+#include "model/host.h"
 #include "model/vm.h"
 #include "output/record.h"
 #include "snapsim/output.h"
@@ -57,6 +59,19 @@ static const ss_column phase_cols[] = {
     { "t_start", SS_COL_F64, 0, "s" }, { "t_end", SS_COL_F64, 0, "s" }, { "result", STR(16), "" },
     { "detail", STR(256), "" },
 };
+static const ss_column outage_cols[] = {
+    { "host", STR(64), "" },           { "t_start", SS_COL_F64, 0, "s" }, { "t_end", SS_COL_F64, 0, "s" },
+    { "duration_s", SS_COL_F64, 0, "s" }, { "cause", STR(16), "" },      { "result", STR(16), "" },
+    { "hostd_memory", SS_COL_I64, 0, "B" }, { "ops_failed", SS_COL_I64, 0, "" },
+    { "ops_delayed", SS_COL_I64, 0, "" },
+};
+static const ss_column hostsum_cols[] = {
+    { "host", STR(64), "" },           { "version", STR(16), "" },       { "restarts", SS_COL_I64, 0, "" },
+    { "outages", SS_COL_I64, 0, "" },  { "not_responding_s", SS_COL_F64, 0, "s" },
+    { "ops", SS_COL_I64, 0, "" },      { "ops_failed", SS_COL_I64, 0, "" }, { "ops_delayed", SS_COL_I64, 0, "" },
+    { "hostd_memory", SS_COL_I64, 0, "B" }, { "hostd_peak", SS_COL_I64, 0, "B" },
+    { "hostd_limit", SS_COL_I64, 0, "B" },
+};
 static const ss_column ds_cols[] = {
     { "t", SS_COL_F64, 0, "s" }, { "datastore", STR(64), "" }, { "capacity", SS_COL_I64, 0, "B" },
     { "used", SS_COL_I64, 0, "B" }, { "free", SS_COL_I64, 0, "B" },
@@ -95,7 +110,7 @@ static const ss_column dssum_cols[] = {
 
 struct ss_rec {
     ss_out *out;              /* NULL: no file */
-    int t_events, t_cons, t_steps, t_backups, t_phases, t_ds, t_files, t_clocks, t_user;
+    int t_events, t_cons, t_steps, t_backups, t_phases, t_outages, t_ds, t_files, t_clocks, t_user;
     ss_cons_summary *cons;    /* every deletion, for the text summary */
     int ncons;
     ss_run_counts counts;     /* events counted as they pass */
@@ -117,6 +132,7 @@ int ss_rec_open(ss_rec *r, const char *path, ss_error *err)
         { &r->t_steps, "/consolidation_steps", steps_cols, NCOLS(steps_cols) },
         { &r->t_backups, "/backups", backup_cols, NCOLS(backup_cols) },
         { &r->t_phases, "/backup_phases", phase_cols, NCOLS(phase_cols) },
+        { &r->t_outages, "/host_outages", outage_cols, NCOLS(outage_cols) },
         { &r->t_ds, "/series/datastores", ds_cols, NCOLS(ds_cols) },
         { &r->t_files, "/series/files", files_cols, NCOLS(files_cols) },
         { &r->t_clocks, "/series/clocks", clocks_cols, NCOLS(clocks_cols) },
@@ -209,6 +225,15 @@ void ss_rec_phase(ss_rec *r, const ss_phase_rec *p)
     ss_out_row(r->out, r->t_phases, row);
 }
 
+void ss_rec_outage(ss_rec *r, const ss_outage_rec *o)
+{
+    if (!r->out) return;
+    ss_value row[9] = { { .s = o->host },   { .f = o->t_start },  { .f = o->t_end },
+                        { .f = o->t_end - o->t_start }, { .s = o->cause }, { .s = o->result },
+                        { .i = (int64_t)llround(o->memory) }, { .i = o->ops_failed }, { .i = o->ops_delayed } };
+    ss_out_row(r->out, r->t_outages, row);
+}
+
 void ss_rec_user(ss_rec *r, double t, const char *name, double value)
 {
     if (!r->out) return;
@@ -285,6 +310,17 @@ static int write_summary(ss_rec *r, ss_world *w, const ss_run_info *info, ss_err
                              { .f = a.t_first_full }, { .f = a.stall_s },
                              { .i = (int64_t)a.thin_capacity }, { .i = (int64_t)a.provisioned } };
         ss_out_row(o, td, row);
+    }
+    int th = ss_out_table(o, "/summary/hosts", hostsum_cols, NCOLS(hostsum_cols), err);
+    if (th < 0) return th;
+    for (ss_host *h = w->hosts; h; h = h->next) {
+        double peak = ss_hostd_memory(w, h) > h->peak_mem ? ss_hostd_memory(w, h) : h->peak_mem;
+        ss_value row[11] = { { .s = h->name },      { .s = h->version->name }, { .i = h->restarts },
+                             { .i = h->outages },   { .f = ss_hostd_down_s(w, h) }, { .i = h->ops },
+                             { .i = h->ops_failed }, { .i = h->ops_delayed },
+                             { .i = (int64_t)llround(ss_hostd_memory(w, h)) }, { .i = (int64_t)llround(peak) },
+                             { .i = (int64_t)h->hostd.limit } };
+        ss_out_row(o, th, row);
     }
     ss_out_attr_str(o, "/", "format", "snapsim");
     ss_out_attr_i64(o, "/", "format_version", SS_FORMAT_VERSION);

@@ -3,7 +3,7 @@
  * (record.c) and the figures its closing summary prints (summary.c).
  *
  * The recorder knows the file's schema (docs/output.md): /events,
- * /consolidations, /consolidation_steps, /backups, /backup_phases, the series sampled from the
+ * /consolidations, /consolidation_steps, /backups, /backup_phases, /host_outages, the series sampled from the
  * world, /summary and the root's attributes.  It reads the model; the
  * model never calls it (the run passes the model's emitter calls on).
  * Without a file (ss_rec_open not called) it still keeps what the text
@@ -44,6 +44,7 @@ void ss_rec_consolidation(ss_rec *r, const ss_event *done, double t_start, const
 void ss_rec_step(ss_rec *r, const ss_step_rec *s);
 void ss_rec_backup(ss_rec *r, const ss_backup_rec *b);
 void ss_rec_phase(ss_rec *r, const ss_phase_rec *p);
+void ss_rec_outage(ss_rec *r, const ss_outage_rec *o);
 void ss_rec_user(ss_rec *r, double t, const char *name, double value);
 /* Rows of the series now: datastores, files, clocks. */
 void ss_rec_sample(ss_rec *r, ss_world *w);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "model/datastore.h"
+#include "model/host.h"
 #include "model/proxy.h"
 #include "model/vm.h"
 #include "output/record.h"
@@ -99,6 +100,14 @@ void ss_summary_print(FILE *f, ss_world *w, const ss_rec *r, const ss_run_info *
     }
     if (started || missed) fprintf(f, "  backups: %d started, %d done, %d failed, %d missed; longest queue %d\n",
                                    started, done, failed, missed, maxq);
+    for (ss_host *h = w->hosts; h; h = h->next)
+        if (h->outages || h->ops_failed || h->ops_delayed) {
+            ss_format_duration_human(ss_hostd_down_s(w, h), a, sizeof a);
+            fprintf(f, "  host %-10s not responding %lld time(s) (%lld hostd restart(s)), %s in all; "
+                       "operations: %lld failed, %lld delayed\n",
+                    h->name, (long long)h->outages, (long long)h->restarts, a, (long long)h->ops_failed,
+                    (long long)h->ops_delayed);
+        }
     for (ss_vm *vm = w->vms; vm; vm = vm->next) {
         ss_gclock_stats st;
         ss_gclock_stats_at(&vm->clock, ss_now(w), &st);

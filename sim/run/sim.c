@@ -83,6 +83,12 @@ static void on_phase(void *ctx, const ss_phase_rec *p)
     ss_rec_phase(sim->rec, p);
 }
 
+static void on_outage(void *ctx, const ss_outage_rec *o)
+{
+    ss_sim *sim = ctx;
+    ss_rec_outage(sim->rec, o);
+}
+
 static void on_sample(void *ctx)
 {
     ss_sim *sim = ctx;
@@ -173,7 +179,7 @@ int ss_sim_load(ss_sim **out, const ss_options *opt, ss_error *err)
     sim->tally = ss_tally_new();
     if (!sim->source || !sim->sc.name || !sim->w || !sim->rec || !sim->tally)
         return load_fail(sim, ss_error_set(err, SS_ERR_NOMEM, "out of memory"));
-    sim->w->emit = (ss_emitter){ sim, on_event, on_consolidation, on_step, on_sample, on_backup, on_phase };
+    sim->w->emit = (ss_emitter){ sim, on_event, on_consolidation, on_step, on_sample, on_backup, on_phase, on_outage };
     ss_script_hooks hooks = { sim, on_record };
     sim->script = ss_script_new(sim->w, &sim->sc, &hooks, opt->out, err);
     if (!sim->script) return load_fail(sim, err ? err->code : SS_ERR_NOMEM);
