@@ -45,8 +45,8 @@ MODEL_RANKS = {
     # 7-10: deleting snapshots: the job, one merge, the helper loop, the plan
     "job.h": 7, "job.c": 7, "merge.h": 8, "merge.c": 8, "helper.h": 9, "helper.c": 9,
     "delete.h": 10, "delete.c": 10,
-    # 11: VCB backup jobs
-    "backup.h": 11, "backup.c": 11,
+    # 11: VCB backup jobs, Converter conversions
+    "backup.h": 11, "backup.c": 11, "convert.h": 11, "convert.c": 11,
     # 12: everything declared, as a whole
     "fleet.h": 12, "fleet.c": 12,
 }

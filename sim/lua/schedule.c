@@ -103,7 +103,7 @@ const char *const ss_lua_event_kinds[] = {
     "consolidation_started", "consolidation_step", "consolidation_done", "consolidation_failed", "vm_stalled",
     "vm_resumed_io", "datastore_full", "clock_step", "backup_started", "backup_done", "backup_failed",
     "backup_missed", "tools_status", "host_not_responding", "host_responding", "operation_failed",
-    "operation_delayed", NULL
+    "operation_delayed", "convert_started", "convert_done", "convert_failed", "guest_os_changed", NULL
 };
 
 static int l_on(lua_State *L)

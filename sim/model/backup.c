@@ -320,24 +320,6 @@ static void on_missed(ss_world *w, ss_proxy_job *pj)
 
 /* ---- export ---- */
 
-/* Guest data of disk d as of file `top` (top and its backing files), in
- * bytes; a thick base counts its first d->used bytes. */
-static uint64_t disk_data(const ss_disk *d, const ss_file *top)
-{
-    ss_grainset *u = ss_gs_new(d->fmt->region_shift);
-    if (!u) abort();
-    uint64_t thick_g = 0;
-    for (const ss_file *f = top; f; f = f->parent) {
-        if (f->thick) thick_g = (d->used + d->fmt->grain - 1) >> d->grain_shift;
-        else if (ss_gs_union(u, f->gs) == UINT64_MAX) abort();
-    }
-    uint64_t g = ss_gs_count(u);
-    if (thick_g) g = thick_g + g - ss_gs_count_range(u, 0, thick_g);
-    ss_gs_free(u);
-    uint64_t bytes = g * d->fmt->grain;
-    return bytes < d->capacity ? bytes : d->capacity;
-}
-
 static void export_done(ss_engine *eng, void *ctx, uint64_t arg);
 
 static void export_reschedule(ss_backup *b)
@@ -388,7 +370,7 @@ static void start_export(ss_backup *b)
     enter(b, P_EXPORT);
     ss_vm_sync(w, vm, ss_now(w));
     uint64_t data = 0;
-    for (int i = 0; i < vm->ndisks; i++) data += disk_data(&vm->disks[i], b->snap->files[i]);
+    for (int i = 0; i < vm->ndisks; i++) data += ss_disk_data(&vm->disks[i], b->snap->files[i]);
     b->bytes = b->spec.mode == SS_BACKUP_FILE ? (uint64_t)llround((double)data * b->spec.file_fraction) : data;
     b->remaining = (double)b->bytes;   /* X bytes read cost X of the datastore's I/O */
     b->rate = 0;

@@ -228,3 +228,21 @@ void ss_folder_free(ss_folder *dir)
         free(f);
     }
 }
+
+/* Guest data of disk d as of file `top` (top and its backing files), in
+ * bytes; a thick base counts its first d->used bytes. */
+uint64_t ss_disk_data(const ss_disk *d, const ss_file *top)
+{
+    ss_grainset *u = ss_gs_new(d->fmt->region_shift);
+    if (!u) abort();
+    uint64_t thick_g = 0;
+    for (const ss_file *f = top; f; f = f->parent) {
+        if (f->thick) thick_g = (d->used + d->fmt->grain - 1) >> d->grain_shift;
+        else if (ss_gs_union(u, f->gs) == UINT64_MAX) abort();
+    }
+    uint64_t g = ss_gs_count(u);
+    if (thick_g) g = thick_g + g - ss_gs_count_range(u, 0, thick_g);
+    ss_gs_free(u);
+    uint64_t bytes = g * d->fmt->grain;
+    return bytes < d->capacity ? bytes : d->capacity;
+}

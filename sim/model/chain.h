@@ -97,5 +97,9 @@ int ss_disk_init(ss_world *w, ss_folder *dir, ss_disk *d, int index);
 /* Apply one guest write to the disk; 0 done, 1 no space (nothing changed). */
 int ss_disk_write(ss_world *w, ss_disk *d, uint64_t offset, uint64_t len);
 void ss_disk_prefetch(const ss_disk *d, uint64_t offset);
+/* Guest data of disk d as of file `top` (top and its backing files), in
+ * bytes: the union of their grains; a thick base counts its first d->used
+ * bytes.  What a backup exports and a conversion copies. */
+uint64_t ss_disk_data(const ss_disk *d, const ss_file *top);
 
 #endif

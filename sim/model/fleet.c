@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "model/backup.h"
+#include "model/convert.h"
 #include "model/fleet.h"
 #include "model/job.h"
 #include "model/guest_io.h"
@@ -29,6 +30,7 @@ void ss_fleet_free(ss_world *w)
 {
     if (!w) return;
     ss_backup_free_all(w);
+    ss_convert_free_all(w);
     while (w->proxies) {
         ss_proxy *p = w->proxies;
         w->proxies = p->next;

@@ -21,6 +21,7 @@ struct ss_host;
 struct ss_vm;
 struct ss_proxy;
 struct ss_backup;
+struct ss_convert;
 
 typedef struct ss_world {
     ss_engine *eng;
@@ -32,6 +33,8 @@ typedef struct ss_world {
     struct ss_proxy *proxies;   /* VCB proxies, in declaration order */
     struct ss_backup *backups;  /* backup jobs queued or running, in submission order */
     int nbackups;               /* jobs submitted so far: the next job's number - 1 */
+    struct ss_convert *converts;    /* conversions running, in start order */
+    int nconverts;              /* conversions started so far */
 } ss_world;
 
 static inline ss_time ss_now(const ss_world *w) { return ss_engine_now(w->eng); }
