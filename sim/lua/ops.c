@@ -193,9 +193,11 @@ static const ss_field phys_f[] = {
 };
 static const ss_fields phys_fields = SS_FIELDS("convert.source.physical", phys_f);
 
-typedef struct psrc_in { int dummy; } psrc_in;
+/* The source table: its physical sub-table parses into phys (and again,
+ * with its lists, in parse_physical). */
+typedef struct psrc_in { phys_in phys; } psrc_in;
 static const ss_field psrc_f[] = {
-    F_TABLE("physical", 0, &phys_fields, "a physical machine (P2V)"),
+    F_TABLE("physical", offsetof(psrc_in, phys), &phys_fields, "a physical machine (P2V)"),
 };
 static const ss_fields psrc_fields = SS_ROOT("convert.source", "convert({ ... }, { name = ... })", psrc_f);
 
@@ -288,7 +290,7 @@ static int l_convert(lua_State *L)
         src = ss_lua_arg_vm(L, s, 1, "convert");
         parse_vm_source(L, src, &spec);
     } else if (lua_istable(L, 1)) {
-        psrc_in pin;
+        psrc_in pin = { { 0 } };
         ss_fields_parse(&c, 1, "source", &psrc_fields, &pin);
         if (!get_table(&c, 1, "source", "physical"))
             return luaL_error(L, "convert: source: expected a vm name or { physical = { disks = {...}, used = } }");
