@@ -239,6 +239,129 @@ static void t_version_bad(void)
 }
 
 
+/* ---- 2. consolidation: direct stun for a small delta ---- */
+
+/* KB 337175's first branch: a live delta that can be copied into its
+ * parent within max_consolidate_time is merged with the VM paused, no
+ * helper.  The copy reads the delta and writes the parent on the same
+ * datastore: 2 * allocated / B.  Datastores of B = 200 MB/s = 2e8 B/s
+ * (written "200000000B/s": snapsim's "200MB/s" is 200 * 2^20); 'ideal'
+ * disks (the delta holds exactly the bytes written), thick 1 GiB bases on
+ * ESX 3.5 hosts (esx35: helper mode); each VM has its own datastore.
+ *   d: a 48 MiB delta, max_consolidate_time 12 s: 2 * 48 MiB / 2e8 =
+ *      0.50331648 s <= 12: one pause of 0.50331648 s, 0 helper iterations.
+ *      d's guest rewrites those 48 MiB at 100 MiB/s meanwhile, on a
+ *      datastore with 40 MiB free: a helper would take its writes during
+ *      the copy, 100 MiB/s * 0.5033 s = 52.8 MB > 40 MiB, which the
+ *      precheck counts for a helper (ss_helper_expected_growth) -- with the
+ *      direct stun the guest is paused and the expected growth is 0: the
+ *      deletion is approved.
+ *   e: the same delta with max_consolidate_time 0.5 s (0.5033 > 0.5, the
+ *      threshold 0.5 * 2e8 / 2 = 50,000,000 B = 47.68 MiB is just below 48
+ *      MiB): a helper takes the writes (1 iteration), the delta is merged
+ *      live in 0.5033 s without a pause, then the empty helper with the
+ *      VM stunned for 0 s.
+ *   f: max_consolidate_time 0.504 s, just above 0.50331648: direct.
+ *   g, h: the default 12 s: threshold 12 * 2e8 / 2 = 1.2e9 B = 1144.4 MiB:
+ *      1144 MiB (11.9957 s) is merged directly in one pause of
+ *      2 * 1144 MiB / 2e8; 1145 MiB (12.0062 s) gets a helper. */
+static void t_direct_stun(void)
+{
+    const char *src =
+        "scenario { name = 'direct', duration = '1h', seed = 1 }\n"
+        "host 'h35' { version = '3.5' }\n"
+        "local function one(n, cap, mct, wl, size)\n"
+        "  datastore ('ds_' .. n) { capacity = cap, bandwidth = '200000000B/s' }\n"
+        "  vm (n) { host = 'h35', datastore = 'ds_' .. n, memory = '1GiB', disk = { size = '2GiB', format = 'ideal' },\n"
+        "           consolidation = { max_consolidate_time = mct }, workload = wl }\n"
+        "  at(10, function() snapshot(n, 's'); write(n, { offset = 0, bytes = size })\n"
+        "    A[n] = vm_state(n).files[2].allocated; F[n] = datastore_state('ds_' .. n).free\n"
+        "    OK[n], WHY[n] = delete_snapshot(n, 's') end)\n"
+        "end\n"
+        "A, F, OK, WHY, D, STEPS = {}, {}, {}, {}, {}, {}\n"
+        "one('d', '2136MiB', '12s', { rate = '100MiB/s', io_size = '1MiB', arrivals = 'constant',\n"
+        "     region = { offset = 0, size = '48MiB' } }, '48MiB')\n"
+        "one('e', '10GiB', '0.5s', nil, '48MiB')\n"
+        "one('f', '10GiB', '0.504s', nil, '48MiB')\n"
+        "one('g', '10GiB', '12s', nil, '1144MiB')\n"
+        "one('h', '10GiB', '12s', nil, '1145MiB')\n"
+        "on('consolidation_done', function(e) D[e.vm] = e end)\n"
+        "on('consolidation_step', function(e) STEPS[e.vm] = (STEPS[e.vm] or 0) + 1 end)\n";
+    ss_sim *sim = run_src("direct.lua", src);
+    if (!sim) return;
+    char b[300];
+    const double B = 2e8;
+    /* d: 48 MiB on a datastore with 2136 - 2048 - 48 = 40 MiB free. */
+    CHECK_EQ_U(st_num(sim, "A.d"), 48 * MiB);
+    CHECK_EQ_U(st_num(sim, "F.d"), 40 * MiB);
+    CHECK(100 * MiB * 2 * 48 * MiB / B > 40 * MiB);   /* what a helper would take */
+    CHECK_STR(st_str(sim, "OK.d", b, sizeof b), "true");
+    CHECK_EQ_I(st_num(sim, "D.d.iterations"), 0);
+    CHECK_NEAR(st_num(sim, "D.d.stun_time"), 2 * 48 * MiB / B, 1e-6);
+    CHECK_NEAR(st_num(sim, "D.d.stun_time"), 0.503, 0.0005);
+    CHECK_NEAR(st_num(sim, "D.d.duration"), 2 * 48 * MiB / B, 1e-6);
+    CHECK_EQ_I(st_num(sim, "STEPS.d"), 1);
+    CHECK_CONTAINS(st_str(sim, "D.d.detail", b, sizeof b), "direct stun");
+    /* e: just above the threshold: a helper. */
+    CHECK(2 * 48 * MiB / B > 0.5);
+    CHECK_EQ_I(st_num(sim, "D.e.iterations"), 1);
+    CHECK_NEAR(st_num(sim, "D.e.stun_time"), 0, 1e-6);
+    CHECK_NEAR(st_num(sim, "D.e.duration"), 2 * 48 * MiB / B, 1e-6);
+    CHECK_EQ_I(st_num(sim, "STEPS.e"), 2);
+    /* f: just below. */
+    CHECK_EQ_I(st_num(sim, "D.f.iterations"), 0);
+    CHECK_NEAR(st_num(sim, "D.f.stun_time"), 2 * 48 * MiB / B, 1e-6);
+    CHECK_EQ_I(st_num(sim, "STEPS.f"), 1);
+    /* g, h: the default threshold. */
+    CHECK(2 * 1144 * MiB / B <= 12 && 2 * 1145 * MiB / B > 12);
+    CHECK_EQ_I(st_num(sim, "D.g.iterations"), 0);
+    CHECK_NEAR(st_num(sim, "D.g.stun_time"), 2 * 1144 * MiB / B, 1e-6);
+    CHECK_EQ_I(st_num(sim, "D.h.iterations"), 1);
+    CHECK_NEAR(st_num(sim, "D.h.stun_time"), 0, 1e-6);
+    CHECK_NEAR(st_num(sim, "D.h.duration"), 2 * 1145 * MiB / B, 1e-6);
+    ss_sim_free(sim);
+}
+
+/* The decision is made again when the live delta's merge comes up.
+ * vsphere41 (ESX 4.1) merges oldest first: Delete All of s1 (1 GiB of new
+ * data) and s2 (the live delta, 10 MiB: 2 * 10 MiB / 2e8 = 0.105 s <= 0.5 s
+ * at the start, so no helper) merges s1's delta first.
+ *   p: no workload: the live delta is still 10 MiB when its turn comes:
+ *      one pause of 0.10485760 s, 0 iterations.
+ *   q: a guest writing 20 MiB/s of new 1 MiB blocks: during s1's merge
+ *      (about 2 GiB / 2e8 = 10.7 s) the live delta gains about 200 MiB,
+ *      past the 0.5 s threshold (50,000,000 B): a helper takes the writes
+ *      from there (iterations >= 1), and the first pause comes only at the
+ *      helper's end. */
+static void t_direct_stun_rechecked(void)
+{
+    const char *src =
+        "scenario { name = 'recheck', duration = '1h', seed = 1 }\n"
+        "host 'h41' { version = '4.1' }\n"
+        "local function one(n, wl)\n"
+        "  datastore ('ds_' .. n) { capacity = '20GiB', bandwidth = '200000000B/s' }\n"
+        "  vm (n) { host = 'h41', datastore = 'ds_' .. n, memory = '1GiB', disk = { size = '8GiB', format = 'ideal' },\n"
+        "           consolidation = { max_consolidate_time = '0.5s' }, workload = wl }\n"
+        "  at(10, function() snapshot(n, 's1'); write(n, { offset = 0, bytes = '1GiB' })\n"
+        "    snapshot(n, 's2'); write(n, { offset = 0, bytes = '10MiB' }); delete_all(n) end)\n"
+        "end\n"
+        "D, ST = {}, {}\n"
+        "one('p', nil)\n"
+        "one('q', { rate = '20MiB/s', io_size = '1MiB', pattern = 'sequential', arrivals = 'constant',\n"
+        "           region = { offset = '2GiB', size = '4GiB' } })\n"
+        "on('consolidation_done', function(e) D[e.vm] = e end)\n";
+    ss_sim *sim = run_src("recheck.lua", src);
+    if (!sim) return;
+    const double B = 2e8;
+    CHECK_STR(vm_named(sim, "p")->strategy->name, "vsphere41");
+    CHECK_EQ_I(st_num(sim, "D.p.iterations"), 0);
+    CHECK_NEAR(st_num(sim, "D.p.stun_time"), 2 * 10 * MiB / B, 1e-6);
+    CHECK_NEAR(st_num(sim, "D.p.duration"), 2 * (1024 + 10) * MiB / B, 1e-6);
+    CHECK(st_num(sim, "D.q.iterations") >= 1);
+    CHECK(st_num(sim, "D.q.stun_time") <= 0.5 + 1e-9);
+    ss_sim_free(sim);
+}
+
 /* ---- 4. resync directions and the real .vmx names ---- */
 
 /* One-off syncs step forward only ("For other events, synchronization is
@@ -740,6 +863,8 @@ static const struct tl_test tl_tests[] = {
     TL(t_new_delta_size),
     TL(t_version_explicit_wins),
     TL(t_version_bad),
+    TL(t_direct_stun),
+    TL(t_direct_stun_rechecked),
     TL(t_resync_forward_only),
     TL(t_vmx_aliases),
     TL(t_vmx_bad),

@@ -125,7 +125,7 @@ static const ss_field cons_f[] = {
     F_INT("max_iterations", ss_consolidation_cfg, max_iterations, 0, 1000, "10",
           "Consolidate Helper iterations before a forced stun (0: stun directly)"),
     F_SECONDS("max_consolidate_time", ss_consolidation_cfg, max_consolidate_time, "12s",
-              "a helper estimated to merge within this is merged stunned", 0),
+              "a live delta (then no helper) or a helper estimated to merge within this is merged stunned", 0),
     F_BOOL("force_sync", ss_consolidation_cfg, force_sync, "the host version's (true up to 5.1)",
            "after max_iterations: force a stunned merge (true) or fail (false)"),
     F_SECONDS("switchover_stun", ss_consolidation_cfg, switchover_stun, "100ms", "mirror's stun at the switch-over", 0),

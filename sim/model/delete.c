@@ -98,13 +98,6 @@ static uint64_t plan_worst_case(const ss_job *j)
     return wc;
 }
 
-static double plan_copy_bytes(const ss_job *j)
-{
-    double b = 0;
-    for (int i = 0; i < j->nplan; i++) b += (double)j->plan[i].child->size;
-    return b;
-}
-
 int ss_delete_start(ss_world *w, ss_vm *vm, const char *name, const ss_strategy *st, int precheck, char *why,
                     size_t n)
 {
@@ -189,11 +182,7 @@ int ss_delete_start_then(ss_world *w, ss_vm *vm, const char *name, const ss_stra
 
     /* ---- precheck: the worst case, plus what a helper may take ---- */
     uint64_t wc = plan_worst_case(j);
-    double helper_growth = 0;
-    int live_in_plan = 0;
-    for (int i = 0; i < j->nplan; i++)
-        if (ss_job_is_active(j, j->plan[i].child)) live_in_plan = 1;
-    if (live_in_plan) helper_growth = ss_helper_expected_growth(j, plan_copy_bytes(j));
+    double helper_growth = ss_helper_expected_growth(j);
     uint64_t need = wc + (uint64_t)helper_growth;
     uint64_t freeb = vm->ds->used < vm->ds->capacity ? vm->ds->capacity - vm->ds->used : 0;
     if (precheck && need > freeb) {
