@@ -151,6 +151,17 @@ static int set_duration(cli *c, const char *arg, char *err, size_t n)
     return 0;
 }
 
+static int set_fidelity(cli *c, const char *arg, char *err, size_t n)
+{
+    if (strcmp(arg, "exact") == 0) c->opt.fidelity = 1;
+    else if (strcmp(arg, "statistical") == 0) c->opt.fidelity = 2;
+    else {
+        snprintf(err, n, "--fidelity \"%s\": expected exact or statistical", arg);
+        return -1;
+    }
+    return 0;
+}
+
 static int set_global(cli *c, const char *arg, char *err, size_t n)
 {
     const char *eq = strchr(arg, '=');
@@ -261,6 +272,8 @@ static const cli_opt options[] = {
       "yet is created." },
     { "seed", 0, "N", CMD_SIMS, set_seed, "seed of the random streams (overrides scenario{seed=})" },
     { "duration", 0, "D", CMD_SIMS, set_duration, "simulated duration, e.g. 7d (overrides scenario{duration=})" },
+    { "fidelity", 0, "F", CMD_SIMS, set_fidelity,
+      "exact (every guest write drawn) or statistical (random writes counted per part of the disk, docs/model.md; overrides scenario{fidelity=})" },
     { "set", 0, "NAME=VALUE", CMD_SIMS | CMD_CHECK, set_global,
       "define the global NAME before the scenario runs (a number if VALUE reads as one, else a "
       "string); repeatable; a NAME the scenario never reads is refused" },

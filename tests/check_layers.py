@@ -29,15 +29,16 @@ MODEL_RANKS = {
     # 0: data tables, pure algorithms, the world's context
     "emit.h": 0, "world.h": 0, "format.c": 0, "grainset.c": 0, "workload.c": 0, "clock.c": 0,
     "strategy.h": 0, "strategy.c": 0, "version.h": 0, "version.c": 0, "guestos.h": 0, "guestos.c": 0,
+    "occupancy.h": 0, "occupancy.c": 0, "zones.h": 0, "zones.c": 0,
     # 1: space and bandwidth; hosts; backup proxies
     "datastore.h": 1, "datastore.c": 1, "share.h": 1, "share.c": 1, "host.h": 1, "host.c": 1,
     "proxy.h": 1, "proxy.c": 1,
     # 2: a disk's files
-    "chain.h": 2, "chain.c": 2,
+    "content.h": 2, "content.c": 2, "chain.h": 2, "chain.c": 2,
     # 3: a VM, as data
     "vm.h": 3, "vm.c": 3,
     # 4: what a guest does: its writes, its clock, VMware Tools
-    "guest_io.h": 4, "guest_io.c": 4, "timesync.h": 4, "timesync.c": 4, "tools.h": 4, "tools.c": 4,
+    "guest_io.h": 4, "guest_io.c": 4, "stat_io.h": 4, "stat_io.c": 4, "timesync.h": 4, "timesync.c": 4, "tools.h": 4, "tools.c": 4,
     # 5: explicit writes; power states; quiescing
     "write.h": 5, "write.c": 5, "power.h": 5, "power.c": 5, "quiesce.h": 5, "quiesce.c": 5,
     # 6: the snapshot tree

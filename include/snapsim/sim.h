@@ -31,6 +31,8 @@ typedef struct ss_options {
     uint64_t replication;      /* k: the run's seed is ss_replication_seed(seed, k); 0 = the plain run */
     int has_duration;          /* --duration given */
     ss_time duration;
+    int fidelity;              /* --fidelity: 0 not given (the scenario's, default exact),
+                                * 1 exact, 2 statistical */
     const ss_set *sets;        /* --set globals, defined before the script runs */
     int nsets;
     FILE *out;                 /* where print() and the demo's words go (NULL = stdout) */

@@ -107,6 +107,20 @@ void ss_workload_free(ss_workload *wl);
 /* The parameters as given (region_size 0 stays 0). */
 const ss_workload_params *ss_workload_params_of(const ss_workload *wl);
 
+/* What the statistical fidelity needs to know of a workload's random
+ * writes (docs/model.md): the region and hot part as resolved by
+ * ss_workload_new, and the probability of each size (0 for sizes never
+ * drawn). */
+typedef struct ss_workload_shape {
+    ss_pattern pattern;
+    uint64_t roff, rsize;     /* the region, bytes (rsize > 0) */
+    uint64_t hot_bytes;       /* hotspot: the hot part is [roff, roff + hot_bytes) */
+    int nsizes;
+    uint64_t sizes[SS_WL_MAX_SIZES];
+    double prob[SS_WL_MAX_SIZES];
+} ss_workload_shape;
+void ss_workload_shape_of(const ss_workload *wl, ss_workload_shape *out);
+
 /* Draw the next I/O from rng, in the order described above.  Mutates wl
  * only for the sequential pattern (its position). */
 void ss_workload_next(ss_workload *wl, gsl_rng *rng, ss_io *io);

@@ -18,6 +18,7 @@
 #include "model/guest_io.h"
 #include "model/power.h"
 #include "model/snapshot.h"
+#include "model/stat_io.h"
 #include "model/write.h"
 
 static ss_script *action_script(lua_State *L, const char *fn)
@@ -201,6 +202,10 @@ static int l_set_workload(lua_State *L)
     ss_lua_workload(&c, 2, "workload", vm->name, vm->disks, vm->ndisks, &p, &disk, stream, sizeof stream);
     ss_workload *wl = ss_workload_new(&p, vm->disks[disk].capacity, why, sizeof why);
     if (!wl) return luaL_error(L, "%s: field workload: %s", what, why);
+    if (ss_stat_check(s->w, vm, wl, disk, why, sizeof why) != 0) {
+        ss_workload_free(wl);
+        return luaL_error(L, "%s: field workload: %s", what, why);
+    }
     ss_vm_set_workload(s->w, vm, wl, disk, stream);
     return 0;
 }

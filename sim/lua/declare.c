@@ -31,7 +31,10 @@ typedef struct scen_in {
     char name[256];
     ss_time duration, sample_every, tick;
     double seed;
+    int fidelity;
 } scen_in;
+
+static const char *const fidelity_names[] = { "exact", "statistical", NULL };
 
 static const ss_field scenario_f[] = {
     F_STRING("name", scen_in, name, "the file's name", "the scenario's name, in reports"),
@@ -40,6 +43,9 @@ static const ss_field scenario_f[] = {
     F_DURATION("sample_every", scen_in, sample_every, "10m", "period of the series in the output", SS_F_POSITIVE),
     F_DURATION("tick", scen_in, tick, "1s", "how often every guest's writes are applied (stalls are seen within a tick)",
                SS_F_POSITIVE),
+    F_ENUM("fidelity", scen_in, fidelity, fidelity_names, "exact",
+           "exact: every guest write drawn and applied grain by grain; statistical: random writes counted per "
+           "part of the disk, with the exact distributions (docs/model.md)"),
 };
 static const ss_fields scenario_fields = SS_ROOT("scenario", "scenario { ... }", scenario_f);
 
@@ -246,7 +252,7 @@ static int l_scenario(lua_State *L)
     if (!lua_istable(L, 1)) return luaL_error(L, "scenario: expected a table, like scenario { name = \"x\", duration = \"7d\" }");
     if (s->w->dss || s->w->hosts || s->w->vms || s->ncbs)
         return luaL_error(L, "scenario{} must come before every other declaration and schedule");
-    scen_in in = { "", -1, -1, -1, -1 };
+    scen_in in = { "", -1, -1, -1, -1, -1 };
     ss_fields_parse(&c, 1, "", &scenario_fields, &in);
     if (in.seed >= 0 && in.seed != floor(in.seed)) verr_key(&c, 1, "", "seed", "a whole number", "");
     if (in.name[0]) {
@@ -266,6 +272,7 @@ static int l_scenario(lua_State *L)
     }
     if (in.sample_every > 0) sc->sample_every = in.sample_every;
     if (in.tick > 0) sc->tick = in.tick;
+    if (in.fidelity >= 0 && !sc->fidelity_forced) s->w->statistical = in.fidelity == 1;
     sc->declared = 1;
     return 0;
 }

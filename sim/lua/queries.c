@@ -106,6 +106,7 @@ static int l_vm_state(lua_State *L)
         lua_pushstring(L, ss_file_kind_name(f->kind)); lua_setfield(L, -2, "kind");
         lua_pushinteger(L, (lua_Integer)f->size); lua_setfield(L, -2, "size");
         lua_pushinteger(L, (lua_Integer)ss_file_allocated(f)); lua_setfield(L, -2, "allocated");
+        if (f->ct.gs) { lua_pushinteger(L, (lua_Integer)ss_ct_regions(&f->ct)); lua_setfield(L, -2, "regions"); }
         if (f->parent) { lua_pushstring(L, f->parent->name); lua_setfield(L, -2, "parent"); }
         lua_rawseti(L, -2, i++);
     }

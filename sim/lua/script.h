@@ -29,7 +29,7 @@
 typedef struct ss_scenario {
     char *name;
     uint64_t seed;
-    int seed_forced, duration_forced;
+    int seed_forced, duration_forced, fidelity_forced;
     uint64_t replication;     /* k: the seed used is ss_replication_seed(seed given, k) */
     ss_time duration, sample_every, tick;
     int declared;

@@ -43,7 +43,7 @@ uint64_t ss_file_allocated(const ss_file *f)
 {
     if (!f->disk) return f->size;
     if (f->thick) return f->disk->capacity;
-    return ss_gs_count(f->gs) * f->disk->fmt->grain;
+    return ss_ct_count(&f->ct) * f->disk->fmt->grain;
 }
 
 ss_file *ss_file_new(ss_world *w, ss_folder *dir, ss_disk *d, ss_file_kind kind, const char *name,
@@ -74,7 +74,7 @@ void ss_file_release(ss_world *w, ss_file *f)
     if (f->parent) f->parent->nchildren--;
     uint64_t size = f->size;
     ss_datastore *ds = f->ds;
-    ss_gs_free(f->gs);
+    ss_ct_free(&f->ct);
     free(f->name);
     free(f);
     ss_ds_charge(w, ds, -(int64_t)size);
@@ -85,17 +85,17 @@ void ss_file_release(ss_world *w, ss_file *f)
  * blocks touched T.  Sizes are step functions of it. */
 static uint64_t file_need(const ss_file *f)
 {
-    if (f->kind == SS_FILE_FLAT) return ss_gs_regions(f->gs);
-    return ss_gs_count(f->gs) * f->disk->fmt->grain + ss_gs_regions(f->gs) * f->disk->fmt->region_meta;
+    if (f->kind == SS_FILE_FLAT) return ss_ct_regions(&f->ct);
+    return ss_ct_count(&f->ct) * f->disk->fmt->grain + ss_ct_regions(&f->ct) * f->disk->fmt->region_meta;
 }
 
 void ss_file_resize(ss_world *w, ss_file *f)
 {
     if (!f->disk || f->thick) return;
     const ss_disk *d = f->disk;
-    uint64_t sz = ss_file_size_for(f, ss_gs_count(f->gs), ss_gs_regions(f->gs));
+    uint64_t sz = ss_file_size_for(f, ss_ct_count(&f->ct), ss_ct_regions(&f->ct));
     if (f->kind == SS_FILE_FLAT)
-        f->cap_need = sz >= d->capacity ? UINT64_MAX : ss_gs_regions(f->gs);
+        f->cap_need = sz >= d->capacity ? UINT64_MAX : ss_ct_regions(&f->ct);
     else
         f->cap_need = ss_format_need_held(d->fmt, file_need(f));
     if (sz != f->size) {
@@ -119,8 +119,7 @@ ss_file *ss_chain_new_delta(ss_world *w, ss_disk *d, ss_file *parent, ss_file_ki
     char name[300];
     disk_file_name(d, ++d->counter, name, sizeof name);
     ss_file *f = ss_file_new(w, d->dir, d, kind, name, parent, ss_format_empty_size(d->fmt, d->capacity));
-    f->gs = ss_gs_new(d->fmt->region_shift);
-    if (!f->gs) abort();
+    ss_ct_init(&f->ct, d->fmt->region_shift, d->zm);
     f->cap_need = ss_format_need_held(d->fmt, 0);
     return f;
 }
@@ -148,11 +147,10 @@ int ss_disk_init(ss_world *w, ss_folder *dir, ss_disk *d, int index)
     d->base = ss_file_new(w, dir, d, SS_FILE_FLAT, name, NULL, d->thin ? 0 : d->capacity);
     if (d->used > d->capacity) d->used = d->capacity;
     if (d->thin) {
-        d->base->gs = ss_gs_new(ss_format_thin_shift(d->fmt));
-        if (!d->base->gs) abort();
+        ss_ct_init(&d->base->ct, ss_format_thin_shift(d->fmt), d->zm);
         d->base->cap_need = 0;
         if (d->used) {
-            if (ss_gs_add_range(d->base->gs, 0, (d->used + d->fmt->grain - 1) >> d->grain_shift) == UINT64_MAX)
+            if (ss_ct_add_range(&d->base->ct, 0, (d->used + d->fmt->grain - 1) >> d->grain_shift) == UINT64_MAX)
                 abort();
             ss_file_resize(w, d->base);
         }
@@ -167,12 +165,12 @@ int ss_disk_init(ss_world *w, ss_folder *dir, ss_disk *d, int index)
 static uint64_t exact_growth(const ss_file *f, uint64_t g0, uint64_t n)
 {
     if (f->thick) return 0;
-    uint64_t held = ss_gs_count_range(f->gs, g0, n);
-    unsigned rs = ss_gs_region_shift(f->gs);
+    uint64_t held = ss_ct_count_range(&f->ct, g0, n);
+    unsigned rs = ss_ct_region_shift(&f->ct);
     uint64_t newreg = 0;
     for (uint64_t r = g0 >> rs; r <= (g0 + n - 1) >> rs; r++)
-        if (ss_gs_count_range(f->gs, r << rs, UINT64_C(1) << rs) == 0) newreg++;
-    uint64_t sz = ss_file_size_for(f, ss_gs_count(f->gs) + (n - held), ss_gs_regions(f->gs) + newreg);
+        if (ss_ct_count_range(&f->ct, r << rs, UINT64_C(1) << rs) == 0) newreg++;
+    uint64_t sz = ss_file_size_for(f, ss_ct_count(&f->ct) + (n - held), ss_ct_regions(&f->ct) + newreg);
     return sz > f->size ? sz - f->size : 0;
 }
 
@@ -180,24 +178,29 @@ static uint64_t exact_growth(const ss_file *f, uint64_t g0, uint64_t n)
 static uint64_t bound_growth(const ss_file *f, uint64_t g0, uint64_t n)
 {
     if (f->thick) return 0;
-    unsigned rs = ss_gs_region_shift(f->gs);
+    unsigned rs = ss_ct_region_shift(&f->ct);
     uint64_t nreg = ((g0 + n - 1) >> rs) - (g0 >> rs) + 1;
-    uint64_t sz = ss_file_size_for(f, ss_gs_count(f->gs) + n, ss_gs_regions(f->gs) + nreg);
+    uint64_t sz = ss_file_size_for(f, ss_ct_count(&f->ct) + n, ss_ct_regions(&f->ct) + nreg);
     return sz > f->size ? sz - f->size : 0;
 }
 
 void ss_file_add(ss_world *w, ss_file *f, uint64_t g0, uint64_t n)
 {
     if (f->thick) return;
-    uint64_t added = ss_gs_add_range(f->gs, g0, n);
+    uint64_t added = ss_ct_add_range(&f->ct, g0, n);
     if (added == UINT64_MAX) abort();
     if (added && file_need(f) > f->cap_need) ss_file_resize(w, f);
+}
+
+void ss_file_grew(ss_world *w, ss_file *f)
+{
+    if (!f->thick && file_need(f) > f->cap_need) ss_file_resize(w, f);
 }
 
 /* Start loading the grain-set word a coming write will touch. */
 void ss_disk_prefetch(const ss_disk *d, uint64_t offset)
 {
-    if (d->top->gs) ss_gs_prefetch(d->top->gs, offset >> d->grain_shift);
+    if (d->top->ct.gs) ss_ct_prefetch(&d->top->ct, offset >> d->grain_shift);
 }
 
 int ss_disk_write(ss_world *w, ss_disk *d, uint64_t offset, uint64_t len)
@@ -223,7 +226,7 @@ void ss_folder_free(ss_folder *dir)
     while (dir->files) {
         ss_file *f = dir->files;
         dir->files = f->next;
-        ss_gs_free(f->gs);
+        ss_ct_free(&f->ct);
         free(f->name);
         free(f);
     }
@@ -233,16 +236,16 @@ void ss_folder_free(ss_folder *dir)
  * bytes; a thick base counts its first d->used bytes. */
 uint64_t ss_disk_data(const ss_disk *d, const ss_file *top)
 {
-    ss_grainset *u = ss_gs_new(d->fmt->region_shift);
-    if (!u) abort();
+    ss_content u;
+    ss_ct_init(&u, d->fmt->region_shift, NULL);
     uint64_t thick_g = 0;
     for (const ss_file *f = top; f; f = f->parent) {
         if (f->thick) thick_g = (d->used + d->fmt->grain - 1) >> d->grain_shift;
-        else if (ss_gs_union(u, f->gs) == UINT64_MAX) abort();
+        else ss_ct_union(&u, &f->ct);
     }
-    uint64_t g = ss_gs_count(u);
-    if (thick_g) g = thick_g + g - ss_gs_count_range(u, 0, thick_g);
-    ss_gs_free(u);
+    if (thick_g && ss_ct_add_range(&u, 0, thick_g) == UINT64_MAX) abort();
+    uint64_t g = ss_ct_count(&u);
+    ss_ct_free(&u);
     uint64_t bytes = g * d->fmt->grain;
     return bytes < d->capacity ? bytes : d->capacity;
 }

@@ -8,7 +8,7 @@
  * order, as `ls` of the VM's directory on the datastore shows them.
  *
  * Invariants (ss_world_check):
- *   a delta's size == ss_format_filesize(fmt, capacity, count(gs), regions(gs))
+ *   a delta's size == ss_format_filesize(fmt, capacity, count(ct), regions(ct))
  *   a thin base's size == its blocks touched * thin_block (at most the capacity)
  *   a thick base's size == the capacity, and it has no grain set (it holds all)
  *   nchildren == the number of files whose parent it is
@@ -23,7 +23,7 @@
 #include "model/version.h"
 #include "model/world.h"
 #include "snapsim/format.h"
-#include "snapsim/grainset.h"
+#include "model/content.h"
 
 typedef enum { SS_FILE_FLAT, SS_FILE_DELTA, SS_FILE_HELPER, SS_FILE_VMSN, SS_FILE_VMSS } ss_file_kind;
 const char *ss_file_kind_name(ss_file_kind k);
@@ -46,7 +46,8 @@ struct ss_file {
     ss_datastore *ds;
     ss_file *parent;          /* backing file; NULL for the base */
     int nchildren;
-    ss_grainset *gs;          /* grains held; NULL for a thick base (holds all) */
+    ss_content ct;            /* grains held (content.h: exact, or counted statistically);
+                               * ct.gs NULL for a thick base (holds all) */
     int thick;                /* thick base: full size from creation, never grows */
     uint64_t size;            /* bytes on the datastore */
     uint64_t cap_need;        /* the largest need (file_need) the current size holds:
@@ -72,6 +73,8 @@ struct ss_disk {
     int counter;              /* last delta number used */
     unsigned grain_shift;     /* log2 of the format's grain */
     uint64_t margin;          /* free space above which no write needs a space check */
+    ss_zonemap *zm;           /* statistical fidelity, once a random workload writes here:
+                               * its zone map (owned); the files' contents are statistical */
 };
 
 ss_file *ss_file_new(ss_world *w, ss_folder *dir, ss_disk *d, ss_file_kind kind, const char *name,
@@ -84,6 +87,8 @@ uint64_t ss_file_allocated(const ss_file *f);                /* guest bytes held
 /* Add grains [g0, g0+n) to f, growing it (no space check: the caller made
  * sure it fits). */
 void ss_file_add(ss_world *w, ss_file *f, uint64_t g0, uint64_t n);
+/* f's content grew (statistical writes): resize it if it needs to. */
+void ss_file_grew(ss_world *w, ss_file *f);
 /* Free a folder's files without accounting (teardown). */
 void ss_folder_free(ss_folder *dir);
 

@@ -12,6 +12,7 @@
 #include "model/guest_io.h"
 #include "model/power.h"
 #include "model/snapshot.h"
+#include "model/stat_io.h"
 #include "model/write.h"
 
 ss_world *ss_fleet_new(uint64_t seed)
@@ -42,6 +43,7 @@ void ss_fleet_free(ss_world *w)
         while (vm->snaps) ss_snapshot_unlink(vm, vm->snaps);
         ss_job_free(vm->job);
         ss_vm_free_writes(vm);
+        ss_stat_free(vm);
         ss_vm_free(vm);
     }
     while (w->hosts) {
@@ -219,7 +221,7 @@ int ss_fleet_check(const ss_world *w, char *why, size_t n)
                 return -1;
             }
             if (f->disk && !f->thick) {
-                uint64_t want = ss_file_size_for(f, ss_gs_count(f->gs), ss_gs_regions(f->gs));
+                uint64_t want = ss_file_size_for(f, ss_ct_count(&f->ct), ss_ct_regions(&f->ct));
                 if (want != f->size) {
                     snprintf(why, n, "%s: size %llu, formula %llu", f->name, (unsigned long long)f->size,
                              (unsigned long long)want);

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "model/guest_io.h"
+#include "model/stat_io.h"
 
 static double profile_mult(const ss_vm *vm, ss_time t)
 {
@@ -62,6 +63,12 @@ void ss_vm_stall_begin(ss_world *w, ss_vm *vm, ss_time t, const ss_file *file, s
     }
     ss_emit(w, &ev);
     ss_ds_wait(ds, wt);
+}
+
+void ss_vm_stall(ss_world *w, ss_vm *vm, ss_time t)
+{
+    vm->space.on_space = on_space;
+    ss_vm_stall_begin(w, vm, t, vm->disks[vm->wl_disk].top, &vm->space);
 }
 
 double ss_vm_stall_close(ss_vm *vm, ss_time t)
@@ -109,6 +116,10 @@ void ss_vm_drop_ios(ss_vm *vm)
 /* Apply the guest's I/Os up to time t. */
 void ss_vm_sync(ss_world *w, ss_vm *vm, ss_time t)
 {
+    if (vm->sio) {
+        ss_stat_sync(w, vm, t);
+        return;
+    }
     if (!vm->wl || vm->speed <= 0 || t <= vm->t_anchor) {
         if (t > vm->t_anchor && vm->speed <= 0) vm->t_anchor = t;
         return;
@@ -120,7 +131,7 @@ void ss_vm_sync(ss_world *w, ss_vm *vm, ss_time t)
      * from short.  Everything else goes through ss_disk_write. */
     ss_file *top = d->top;
     ss_datastore *ds = top->ds;
-    int fast = !d->mirror && top->gs != NULL;
+    int fast = !d->mirror && top->ct.gs != NULL && top->ct.st == NULL;
     unsigned gsh = d->grain_shift;
     uint64_t limit = ds->capacity > d->margin ? ds->capacity - d->margin : 0;
     for (;;) {
@@ -234,15 +245,24 @@ static void on_space(ss_world *w, ss_waiter *wt)
     ss_vm *vm = wt->owner;
     if (!vm->stalled || vm->stall_wt != wt) return;
     ss_disk *d = &vm->disks[vm->wl_disk];
-    const ss_io *io = &vm->ioq[vm->qhead];   /* the write that stalled */
-    if (ss_disk_write(w, d, io->offset, io->len)) {
-        ss_ds_wait(vm->ds, &vm->space);
-        return;
+    uint64_t bytes;
+    if (vm->sio) {
+        if (ss_stat_retry(w, vm, &bytes)) {
+            ss_ds_wait(vm->ds, &vm->space);
+            return;
+        }
+    } else {
+        const ss_io *io = &vm->ioq[vm->qhead];   /* the write that stalled */
+        if (ss_disk_write(w, d, io->offset, io->len)) {
+            ss_ds_wait(vm->ds, &vm->space);
+            return;
+        }
+        bytes = io->len;
+        vm->qhead++;
+        vm->qlen--;
     }
-    vm->bytes_written += io->len;
+    vm->bytes_written += bytes;
     vm->ios++;
-    vm->qhead++;
-    vm->qlen--;
     ss_vm_stall_end(w, vm);
 }
 
@@ -269,6 +289,7 @@ void ss_vm_install_workload(ss_world *w, ss_vm *vm, ss_workload *wl, int disk, c
     if (!vm->stream) abort();
     memcpy(vm->stream, stream, n);
     ss_vm_seed(w, vm);
+    ss_stat_install(w, vm);
 }
 
 void ss_vm_set_workload(ss_world *w, ss_vm *vm, ss_workload *wl, int disk, const char *stream)
@@ -277,6 +298,7 @@ void ss_vm_set_workload(ss_world *w, ss_vm *vm, ss_workload *wl, int disk, const
     if (!wl) {
         ss_workload_free(vm->wl);
         vm->wl = NULL;
+        /* vm->sio stays: a write that stalled is retried from it */
         if (vm->io.attached) ss_ds_detach(w, &vm->io);
         vm->speed = 0;
         return;

@@ -11,6 +11,8 @@ void ss_vm_start_io(ss_world *w, ss_vm *vm);              /* re-evaluate speed a
 double ss_vm_demand(const ss_vm *vm);                     /* bytes/s of I/O wanted now */
 void ss_vm_drop_ios(ss_vm *vm);                           /* forget the I/Os drawn ahead */
 void ss_vm_seed(ss_world *w, ss_vm *vm);                  /* (re)seed the workload stream */
+/* A write does not fit: the VM stalls at t, waiting for space. */
+void ss_vm_stall(ss_world *w, ss_vm *vm, ss_time t);
 /* Give the VM a workload (owned from then on) writing to disk `disk` and
  * drawing from the stream `stream`: at declaration.  set_workload() at a
  * simulated time: the guest's writes so far are applied first, wl NULL

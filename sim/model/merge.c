@@ -99,52 +99,54 @@ int ss_merge_start(ss_job *j, ss_merge m)
     ss_disk *d = m.disk;
     uint64_t grain = grain_of(&m);
     ss_file *target = m.kind == SS_M_STREAM ? m.child : m.parent;
-    ss_grainset *src = NULL;        /* what is copied */
-    ss_grainset *owned = NULL;
 
     ss_vm_sync(w, vm, ss_now(w));
+    /* grown: the target's content once merged; copied: the grains the
+     * merge reads and writes. */
+    ss_content grown = { NULL, NULL };
+    uint64_t copied = 0;
+    if (!target->thick) ss_ct_copy(&grown, &target->ct);
     switch (m.kind) {
     case SS_M_MERGE:
-        src = m.child->gs;
-        j->copy_bytes = ss_gs_count(src) * grain;
+        copied = ss_ct_count(&m.child->ct);
+        if (!m.parent->thick) ss_ct_union(&grown, &m.child->ct);
         if (!m.parent->thick) j->worst_case += m.child->size;
         break;
     case SS_M_STREAM:
         /* The child pulls what it lacks from its backing file. */
         if (m.parent->thick) {
-            owned = ss_gs_new(ss_gs_region_shift(m.child->gs));
-            if (!owned || ss_gs_add_range(owned, 0, d->ngrains) == UINT64_MAX) abort();
+            ss_content all;
+            ss_ct_init(&all, ss_ct_region_shift(&m.child->ct), NULL);
+            if (ss_ct_add_range(&all, 0, d->ngrains) == UINT64_MAX) abort();
+            copied = ss_ct_union(&grown, &all);
+            ss_ct_free(&all);
         } else {
-            owned = ss_gs_copy(m.parent->gs);
-            if (!owned) abort();
+            copied = ss_ct_union(&grown, &m.parent->ct);
         }
-        ss_gs_subtract(owned, m.child->gs);
-        src = owned;
-        j->copy_bytes = ss_gs_count(src) * grain;
         j->worst_case += m.parent->size;
         break;
-    case SS_M_COMMIT:
-        owned = ss_gs_new(d->fmt->region_shift);
-        if (!owned) abort();
+    case SS_M_COMMIT: {
+        ss_content src;
+        ss_ct_init(&src, d->fmt->region_shift, NULL);
         for (ss_file *f = m.child; f && f != m.parent; f = f->parent) {
-            if (ss_gs_union(owned, f->gs) == UINT64_MAX) abort();
+            ss_ct_union(&src, &f->ct);
             if (!m.parent->thick) j->worst_case += f->size;
         }
-        src = owned;
-        j->copy_bytes = ss_gs_count(src) * grain;
+        copied = ss_ct_count(&src);
+        if (!m.parent->thick) ss_ct_union(&grown, &src);
+        ss_ct_free(&src);
         break;
     }
+    }
+    j->copy_bytes = copied * grain;
 
     /* Grow the target now, all at once: the space is taken when the merge
      * starts (the worst moment for the datastore). */
     j->growth = 0;
     if (!target->thick) {
-        ss_grainset *grown = ss_gs_copy(target->gs);
-        if (!grown || ss_gs_union(grown, src) == UINT64_MAX) abort();
-        uint64_t newsize = ss_file_size_for(target, ss_gs_count(grown), ss_gs_regions(grown));
+        uint64_t newsize = ss_file_size_for(target, ss_ct_count(&grown), ss_ct_regions(&grown));
         if (newsize > target->size && !ss_ds_fits(target->ds, newsize - target->size)) {
-            ss_gs_free(grown);
-            ss_gs_free(owned);
+            ss_ct_free(&grown);
             char why[256];
             snprintf(why, sizeof why, "datastore %s is full: %s cannot grow by %llu bytes", target->ds->name,
                      target->name, (unsigned long long)(newsize - target->size));
@@ -152,11 +154,10 @@ int ss_merge_start(ss_job *j, ss_merge m)
             return -1;
         }
         j->growth = newsize > target->size ? newsize - target->size : 0;
-        ss_gs_free(target->gs);
-        target->gs = grown;
+        ss_ct_free(&target->ct);
+        target->ct = grown;
         ss_file_resize(w, target);
     }
-    ss_gs_free(owned);
 
     j->cur = m;
     j->running = 1;

@@ -58,6 +58,7 @@ void ss_vm_free(ss_vm *vm)
     ss_workload_free(vm->wl);
     if (vm->rng) gsl_rng_free(vm->rng);
     free(vm->stream);
+    for (int i = 0; i < vm->ndisks; i++) ss_zones_free(vm->disks[i].zm);
     free(vm->disks);
     free(vm->name);
     free(vm);

@@ -133,6 +133,8 @@ typedef struct ss_vm {
     ss_time stall_start;
     int stunned;
     struct ss_wjob *wjobs;         /* write() calls with a rate, in progress */
+    struct ss_statio *sio;         /* statistical fidelity, random workload: its writes are
+                                    * counted per cell (stat_io.h); NULL: drawn one by one */
 
     /* Guest clock. */
     ss_clock_cfg ccl;

@@ -402,6 +402,20 @@ void ss_workload_next(ss_workload *wl, gsl_rng *rng, ss_io *io)
     }
 }
 
+void ss_workload_shape_of(const ss_workload *wl, ss_workload_shape *out)
+{
+    memset(out, 0, sizeof *out);
+    out->pattern = wl->p.pattern;
+    out->roff = wl->roff;
+    out->rsize = wl->rsize;
+    out->hot_bytes = wl->hot_bytes;
+    out->nsizes = wl->p.nsizes;
+    for (int i = 0; i < wl->p.nsizes; i++) {
+        out->sizes[i] = wl->p.sizes[i];
+        out->prob[i] = i >= wl->nsel ? 0 : wl->cum[i] - (i ? wl->cum[i - 1] : 0);
+    }
+}
+
 double ss_workload_mean_size(const ss_workload *wl)
 {
     return wl->mean_size;

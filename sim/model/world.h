@@ -35,6 +35,8 @@ typedef struct ss_world {
     int nbackups;               /* jobs submitted so far: the next job's number - 1 */
     struct ss_convert *converts;    /* conversions running, in start order */
     int nconverts;              /* conversions started so far */
+    int statistical;            /* fidelity "statistical": random writes counted, not drawn
+                                 * one by one (stat_io.h); 0: "exact" */
 } ss_world;
 
 static inline ss_time ss_now(const ss_world *w) { return ss_engine_now(w->eng); }

@@ -179,6 +179,10 @@ int ss_sim_load(ss_sim **out, const ss_options *opt, ss_error *err)
     sim->tally = ss_tally_new();
     if (!sim->source || !sim->sc.name || !sim->w || !sim->rec || !sim->tally)
         return load_fail(sim, ss_error_set(err, SS_ERR_NOMEM, "out of memory"));
+    if (opt->fidelity) {
+        sim->w->statistical = opt->fidelity == 2;
+        sim->sc.fidelity_forced = 1;
+    }
     sim->w->emit = (ss_emitter){ sim, on_event, on_consolidation, on_step, on_sample, on_backup, on_phase, on_outage };
     ss_script_hooks hooks = { sim, on_record };
     sim->script = ss_script_new(sim->w, &sim->sc, &hooks, opt->out, err);
