@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "snapsim/experiment.h"
+#include "snapsim/limits.h"
 #include "snapsim/export.h"
 #include "snapsim/reference.h"
 #include "snapsim/sim.h"
@@ -131,8 +132,9 @@ static int set_seed(cli *c, const char *arg, char *err, size_t n)
     char *end;
     errno = 0;
     unsigned long long s = strtoull(arg, &end, 10);
-    if (!*arg || *end || arg[0] == '-' || errno) {
-        snprintf(err, n, "--seed \"%s\": expected a whole number >= 0", arg);
+    if (!(arg[0] >= '0' && arg[0] <= '9') || *end || errno == ERANGE) {
+        snprintf(err, n, "--seed \"%.200s\": expected a whole number from 0 to 2^64-1 (%llu)", arg,
+                 (unsigned long long)UINT64_MAX);
         return -1;
     }
     c->opt.has_seed = 1;
@@ -159,6 +161,31 @@ static int set_fidelity(cli *c, const char *arg, char *err, size_t n)
         snprintf(err, n, "--fidelity \"%s\": expected exact or statistical", arg);
         return -1;
     }
+    return 0;
+}
+
+static int set_lua_limit(cli *c, const char *arg, char *err, size_t n)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(arg, &end, 10);
+    if (!(arg[0] >= '0' && arg[0] <= '9') || *end || errno == ERANGE || v < 1 || v > SS_LUA_LIMIT_MAX) {
+        snprintf(err, n, "--lua-limit \"%s\": expected a whole number of instructions from 1 to 10^15", arg);
+        return -1;
+    }
+    c->opt.lua_limit = v;
+    return 0;
+}
+
+static int set_timeout(cli *c, const char *arg, char *err, size_t n)
+{
+    char why[160] = "";
+    ss_time t = 0;
+    if (ss_parse_duration(arg, &t, why, sizeof why) != SS_OK || t <= 0) {
+        snprintf(err, n, "--timeout \"%s\": %s", arg, why[0] ? why : "must be > 0");
+        return -1;
+    }
+    c->opt.timeout_s = ss_time_to_s(t);
     return 0;
 }
 
@@ -277,6 +304,11 @@ static const cli_opt options[] = {
     { "set", 0, "NAME=VALUE", CMD_SIMS | CMD_CHECK, set_global,
       "define the global NAME before the scenario runs (a number if VALUE reads as one, else a "
       "string); repeatable; a NAME the scenario never reads is refused" },
+    { "lua-limit", 0, "N", CMD_SIMS | CMD_CHECK, set_lua_limit,
+      "Lua instructions one entry into the script may run (its top level, each callback; default "
+      "100000000, overrides scenario{lua_limit=})" },
+    { "timeout", 0, "D", CMD_SIMS | CMD_CHECK, set_timeout,
+      "stop with an error after D of wall time, e.g. 10m (default: none)" },
     { "quiet", 'q', NULL, CMD_SIMS, set_quiet, "no progress display; the summary gives only the totals" },
     { "verbose", 'v', NULL, CMD_SIMS, set_verbose, "the summary lists every deletion and VM" },
     { "replications", 0, "N", CMD_RUN | CMD_SWEEP, set_replications,
@@ -590,6 +622,46 @@ static int run_experiment(cli *c)
     return out.failed ? 1 : 0;
 }
 
+/* ---- the watchdog ----
+ *
+ * --timeout is enforced by the run itself (the library polls the wall
+ * clock between events and in the Lua hook).  Code that never returns to
+ * either (a C function of Lua's string library matching a pathological
+ * pattern) is caught here: SIGALRM, WATCHDOG_GRACE seconds after the
+ * deadline, removes what the run's temporary output would be called and
+ * exits 1 from the handler (unlink, write and _exit only: async-signal-safe). */
+
+#define WATCHDOG_GRACE 3
+#define TMP_NAMES 4           /* the output layer's first tries: <out>.tmp-<pid>-<n> */
+static char wd_tmp[TMP_NAMES][4200];
+static int wd_ntmp;
+
+static void wd_fire(int sig)
+{
+    (void)sig;
+    for (int i = 0; i < wd_ntmp; i++) unlink(wd_tmp[i]);
+    static const char m[] = "\nsnapsim: the run did not stop at --timeout (stuck in one Lua library call?): killed\n";
+    ssize_t w = write(2, m, sizeof m - 1);
+    (void)w;
+    _exit(1);
+}
+
+static void watchdog(double timeout_s, const char *outpath)
+{
+    if (timeout_s <= 0) return;
+    wd_ntmp = 0;
+    if (outpath && strlen(outpath) < 4096)
+        for (int n = 0; n < TMP_NAMES; n++)
+            snprintf(wd_tmp[wd_ntmp++], sizeof wd_tmp[0], "%s.tmp-%ld-%d", outpath, (long)getpid(), n);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = wd_fire;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGALRM, &sa, NULL);
+    double t = ceil(timeout_s) + WATCHDOG_GRACE;
+    alarm(t > 1e6 ? 1000000u : (unsigned)t);
+}
+
 static int run_one(cli *c)
 {
     ss_error err = { 0, "" };
@@ -598,13 +670,14 @@ static int run_one(cli *c)
     char *autoname = NULL;
     const char *outpath = c->outpath;
     int is_check = c->cmd->id == CMD_CHECK;
+    if (!outpath && c->cmd->id == CMD_RUN) outpath = autoname = default_out(c->opt.path);
+    watchdog(c->opt.timeout_s, is_check ? NULL : outpath);
     if (ss_sim_load(&sim, &c->opt, &err) != SS_OK) {
         fprintf(stderr, "snapsim: %s\n", err.msg);
         status = err.code == SS_ERR_USAGE ? 2 : 1;   /* e.g. a --set the scenario never reads */
     } else if (is_check) {
         printf("%s: ok (%s)\n", c->opt.path, ss_sim_name(sim));
     } else {
-        if (!outpath && c->cmd->id == CMD_RUN) outpath = autoname = default_out(c->opt.path);
         progress p = { !c->quiet && isatty(2), wall(), 0 };
         ss_sim_set_progress(sim, show_progress, &p);
         double w0 = wall();
@@ -730,6 +803,7 @@ int main(int argc, char **argv)
     if (strcmp(name, "help") == 0 && argc > 2) return help_topic(argc - 2, argv + 2);
     if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
         fputs(help_text, stdout);
+        ss_limits_print(stdout);
         print_usage(stdout);
         return 0;
     }

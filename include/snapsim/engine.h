@@ -62,6 +62,22 @@ uint64_t ss_engine_run(ss_engine *eng, ss_time until);
 void ss_engine_stop(ss_engine *eng);      /* from inside a handler */
 int ss_engine_stopped(const ss_engine *eng);
 
+/* The guard against runaway models, checked by ss_engine_run after every
+ * event: more than max_per_s events (0: no bound) in one simulated second
+ * [k s, (k+1) s) stops the run for good, and ss_engine_runaway then gives
+ * k s (it is -1 until then); poll(ctx) (NULL: none) is called every 4096
+ * events and a nonzero answer stops the run like ss_engine_stop. */
+void ss_engine_guard(ss_engine *eng, uint64_t max_per_s, int (*poll)(void *ctx), void *ctx);
+ss_time ss_engine_runaway(const ss_engine *eng);
+
+/* a + b for b >= 0, saturating at SS_TIME_MAX (a time that never comes):
+ * periodic events add their period to now() with it, so a period of 290
+ * years cannot wrap to the past. */
+static inline ss_time ss_time_add(ss_time a, ss_time b)
+{
+    return b > 0 && a > SS_TIME_MAX - b ? SS_TIME_MAX : a + b;
+}
+
 size_t ss_engine_pending(const ss_engine *eng);
 uint64_t ss_engine_fired(const ss_engine *eng);   /* events fired so far */
 

@@ -16,6 +16,7 @@ enum {
     SS_ERR_IO = -2,      /* a file could not be read or written */
     SS_ERR_NOMEM = -3,
     SS_ERR_USAGE = -4,   /* misuse of the API */
+    SS_ERR_STOPPED = -5, /* stopped from outside (a signal): nothing is wrong with the scenario */
 };
 
 typedef struct ss_error {

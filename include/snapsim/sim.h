@@ -11,6 +11,7 @@
 #ifndef SNAPSIM_SIM_H
 #define SNAPSIM_SIM_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -36,6 +37,11 @@ typedef struct ss_options {
     const ss_set *sets;        /* --set globals, defined before the script runs */
     int nsets;
     FILE *out;                 /* where print() and the demo's words go (NULL = stdout) */
+    uint64_t lua_limit;        /* --lua-limit: Lua instructions per entry (0: scenario{lua_limit=} or the default) */
+    double timeout_s;          /* --timeout: wall seconds for load + run (0: none) */
+    /* Nonzero (a signal number, set by a handler) stops the load or the
+     * run at the next poll with SS_ERR_STOPPED; NULL: never. */
+    const volatile sig_atomic_t *stop;
 } ss_options;
 
 /* Load and validate a scenario (runs its top level: declarations and
@@ -43,7 +49,10 @@ typedef struct ss_options {
  * scenario never reads (nor names in its code) is SS_ERR_USAGE. */
 int ss_sim_load(ss_sim **out, const ss_options *opt, ss_error *err);
 /* Run to the scenario's duration, writing to the HDF5 file `h5path` (NULL:
- * no file).  The file appears only if the run succeeds. */
+ * no file).  The file appears only if the run succeeds.  A runaway (more
+ * than SS_MAX_EVENTS_PER_S events in a simulated second, snapsim/limits.h),
+ * the timeout or a Lua entry past its budget is SS_ERR_INPUT; the stop flag
+ * SS_ERR_STOPPED. */
 int ss_sim_run(ss_sim *sim, const char *h5path, ss_error *err);
 /* Print the closing summary (peak use, consolidations, stalls, clocks). */
 void ss_sim_summary(const ss_sim *sim, FILE *f);

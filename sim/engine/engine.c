@@ -216,6 +216,15 @@ struct ss_engine {
     int stop;
     uint64_t fired;
 
+    /* the guard (ss_engine_guard): at most max_per_s events in any one
+     * simulated second [k s, (k+1) s); win is k, win_n the events fired in
+     * it so far; runaway the start of the second that broke the bound (-1:
+     * none); poll is called every POLL_EVERY events */
+    uint64_t max_per_s, win_n, polln;
+    ss_time win, runaway;
+    int (*poll)(void *ctx);
+    void *poll_ctx;
+
     /* the radix heap; invariant: last <= now, every entry t >= last */
     uint64_t last;
     unsigned cur;               /* the lowest non-empty bucket, NBUCKETS if none */
@@ -609,6 +618,7 @@ ss_engine *ss_engine_new(uint64_t seed)
         return NULL;
     e->seed = seed;
     e->cur = NBUCKETS;
+    e->runaway = -1;
     for (unsigned i = 0; i < NBUCKETS; i++)
         e->b[i].min = NO_TIME;
     return e;
@@ -737,13 +747,44 @@ int ss_engine_step(ss_engine *e, ss_time until)
 /* Running out of memory while reordering the heap stops the run like
  * ss_engine_stop (stopped() is 1, now() is the last event's time); nothing
  * is lost and the run can be resumed. */
+#define POLL_EVERY 4096
+
+void ss_engine_guard(ss_engine *e, uint64_t max_per_s, int (*poll)(void *ctx), void *ctx)
+{
+    e->max_per_s = max_per_s;
+    e->poll = poll;
+    e->poll_ctx = ctx;
+}
+
+ss_time ss_engine_runaway(const ss_engine *e) { return e->runaway; }
+
+/* After each event: count it in its simulated second, poll now and then. */
+static inline void guard(ss_engine *e)
+{
+    ss_time w = e->now / SS_NS_PER_S;
+    if (w != e->win) {
+        e->win = w;
+        e->win_n = 0;
+    }
+    if (e->max_per_s && ++e->win_n > e->max_per_s) {
+        e->runaway = w * SS_NS_PER_S;
+        e->stop = 1;
+    }
+    if (e->poll && ++e->polln % POLL_EVERY == 0 && e->poll(e->poll_ctx))
+        e->stop = 1;
+}
+
 uint64_t ss_engine_run(ss_engine *e, ss_time until)
 {
     uint64_t n = 0;
     int r = 0;
     e->stop = 0;
-    while (!e->stop && (r = step(e, until)) > 0)
+    if (e->runaway >= 0)
+        e->stop = 1;
+    while (!e->stop && (r = step(e, until)) > 0) {
         n++;
+        guard(e);
+    }
     if (r < 0)
         e->stop = 1;
     if (!e->stop && until > e->now)

@@ -11,6 +11,7 @@
 #include "lua/fields.h"
 #include "lua/script.h"
 #include "model/vm.h"
+#include "snapsim/limits.h"
 
 /* A scheduled Lua callback: at/after (period 0) or every. */
 typedef struct ss_callback {
@@ -32,6 +33,17 @@ struct ss_script {
     struct pending_ev *pending;   /* events waiting for their on() handlers */
     int failed;
     ss_error err;
+    /* bounded work (call.c): `work` counts the Lua instructions of the
+     * current entry (top level, callback, handler, finalizers at close) in
+     * steps of the hook's count; past sc->lua_limit, or when the run's poll
+     * says stop, `killed` is set with its message in kill_msg, and every
+     * instruction from then on raises it again, so no pcall in the script
+     * can swallow it */
+    uint64_t work;
+    unsigned polls;
+    int killed;
+    char kill_msg[512];
+    char entry[200];          /* what is running: "the scenario's top level", "the callback defined at x.lua:3" */
 };
 
 #define SS_HANDLERS_KEY "snapsim.handlers"
@@ -59,6 +71,10 @@ const char *ss_lua_vmx_alias(int i, const char **path);
  * message handler that adds file:line. */
 void ss_lua_call(ss_script *s, int nargs);
 int ss_lua_msgh(lua_State *L);
+/* call.c: install the count hook on s->L; start an entry (reset the count,
+ * name it in messages); the message of a killed entry, or NULL. */
+void ss_lua_hook_install(ss_script *s);
+void ss_lua_entry(ss_script *s, const char *what);
 /* schedule.c */
 int ss_lua_has_handler(ss_script *s, const char *kind);
 void ss_lua_free_pending(ss_script *s);

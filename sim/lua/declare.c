@@ -30,7 +30,7 @@ _Static_assert(sizeof(ss_pattern) == sizeof(int) && sizeof(ss_arrivals) == sizeo
 typedef struct scen_in {
     char name[256];
     ss_time duration, sample_every, tick;
-    double seed;
+    double seed, lua_limit;
     int fidelity;
 } scen_in;
 
@@ -46,6 +46,8 @@ static const ss_field scenario_f[] = {
     F_ENUM("fidelity", scen_in, fidelity, fidelity_names, "exact",
            "exact: every guest write drawn and applied grain by grain; statistical: random writes counted per "
            "part of the disk, with the exact distributions (docs/model.md)"),
+    F_NUMBER("lua_limit", scen_in, lua_limit, 1, 1e15, "1e8",
+             "Lua instructions one entry into the script may run (its top level, a callback); --lua-limit wins"),
 };
 static const ss_fields scenario_fields = SS_ROOT("scenario", "scenario { ... }", scenario_f);
 
@@ -255,6 +257,12 @@ static int l_scenario(lua_State *L)
     scen_in in = { "", -1, -1, -1, -1, -1 };
     ss_fields_parse(&c, 1, "", &scenario_fields, &in);
     if (in.seed >= 0 && in.seed != floor(in.seed)) verr_key(&c, 1, "", "seed", "a whole number", "");
+    if (in.lua_limit >= 0 && in.lua_limit != floor(in.lua_limit))
+        verr_key(&c, 1, "", "lua_limit", "a whole number of instructions", "");
+    if (in.sample_every >= 0 && in.sample_every < SS_MIN_SAMPLE)
+        verr_key(&c, 1, "", "sample_every", "a period of at least 1s", "the output's series are sampled at most once a second");
+    if (in.tick >= 0 && in.tick < SS_MIN_TICK)
+        verr_key(&c, 1, "", "tick", "a period of at least 1ms", "a shorter tick only multiplies events");
     if (in.name[0]) {
         size_t n = strlen(in.name) + 1;
         char *p = malloc(n);
@@ -273,6 +281,10 @@ static int l_scenario(lua_State *L)
     if (in.sample_every > 0) sc->sample_every = in.sample_every;
     if (in.tick > 0) sc->tick = in.tick;
     if (in.fidelity >= 0 && !sc->fidelity_forced) s->w->statistical = in.fidelity == 1;
+    if (in.lua_limit > 0 && !sc->lua_limit_forced) {
+        sc->lua_limit = (uint64_t)in.lua_limit;
+        ss_script_limit_changed(s);
+    }
     sc->declared = 1;
     return 0;
 }
@@ -390,6 +402,9 @@ static int l_host_body(lua_State *L)
             lua_pop(L, 1);
         } else if (lua_type(L, -1) == LUA_TNUMBER) {
             off_s = lua_tonumber(L, -1);
+            if (!(fabs(off_s) <= 9.2e9))
+                verr(&c, "clock.offset", -1, "seconds from -9.2e9 to 9.2e9 (about 292 years) or a duration like \"-2m\"",
+                     "");
             lua_pop(L, 1);
         } else {
             lua_pop(L, 1);
@@ -475,6 +490,17 @@ static void parse_disk(vctx *c, int t, const char *prefix, const ss_version *ver
     (void)L;
 }
 
+/* A size given as a number of bytes: whole, >= 0, below 2^63. */
+static int size_number(double v, uint64_t *out, char *why, size_t n)
+{
+    if (!(v >= 0) || v != floor(v) || v >= 9223372036854775808.0) {
+        snprintf(why, n, "%s", v < 0 ? "negative values are not allowed" : "a whole number of bytes below 2^63");
+        return 0;
+    }
+    *out = (uint64_t)v;
+    return 1;
+}
+
 /* io_size: one size, or a distribution { {"4KB", 0.7}, {"64KB", 0.3} } (an
  * array, so the order -- and the draws -- are deterministic). */
 static void parse_io_size(vctx *c, int t, const char *prefix, ss_workload_params *p)
@@ -503,12 +529,12 @@ static void parse_io_size(vctx *c, int t, const char *prefix, ss_workload_params
         char why[160] = "";
         uint64_t sz = 0;
         int ok = lua_type(L, -1) == LUA_TSTRING ? ss_parse_size(lua_tostring(L, -1), &sz, why, sizeof why) == SS_OK
-                 : lua_type(L, -1) == LUA_TNUMBER ? (sz = (uint64_t)lua_tonumber(L, -1), 1) : 0;
+                 : lua_type(L, -1) == LUA_TNUMBER ? size_number(lua_tonumber(L, -1), &sz, why, sizeof why) : 0;
         if (!ok) verr(c, fi, -1, "a size like \"4KB\" as the pair's first element", why);
         lua_pop(L, 1);
         lua_rawgeti(L, -1, 2);
-        if (lua_type(L, -1) != LUA_TNUMBER || !(lua_tonumber(L, -1) >= 0))
-            verr(c, fi, -1, "a weight >= 0 as the pair's second element", "");
+        if (lua_type(L, -1) != LUA_TNUMBER || !(lua_tonumber(L, -1) >= 0) || isinf(lua_tonumber(L, -1)))
+            verr(c, fi, -1, "a finite weight >= 0 as the pair's second element", "");
         p->sizes[i - 1] = sz;
         p->weights[i - 1] = lua_tonumber(L, -1);
         lua_pop(L, 2);
@@ -525,10 +551,10 @@ static void parse_profile(vctx *c, int t, const char *prefix, ss_workload_params
     if (lua_rawlen(L, -1) != 24) verr(c, f, -1, "24 multipliers, one per hour of the day", "");
     for (int i = 1; i <= 24; i++) {
         lua_rawgeti(L, -1, i);
-        if (lua_type(L, -1) != LUA_TNUMBER || !(lua_tonumber(L, -1) >= 0)) {
+        if (lua_type(L, -1) != LUA_TNUMBER || !(lua_tonumber(L, -1) >= 0) || isinf(lua_tonumber(L, -1))) {
             char fi[180];
             snprintf(fi, sizeof fi, "%s[%d]", f, i);
-            verr(c, fi, -1, "a multiplier >= 0", "");
+            verr(c, fi, -1, "a finite multiplier >= 0", "");
         }
         p->profile[i - 1] = lua_tonumber(L, -1);
         lua_pop(L, 1);

@@ -119,6 +119,7 @@ static int l_record(lua_State *L)
     ss_script *s = ss_script_of(L);
     const char *name = luaL_checkstring(L, 1);
     double v = luaL_checknumber(L, 2);
+    if (!isfinite(v)) return luaL_error(L, "record: %s: expected a finite number, found %f", name, v);
     if (s->hooks.record) s->hooks.record(s->hooks.ctx, name, v);
     return 0;
 }

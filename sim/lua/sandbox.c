@@ -26,7 +26,10 @@ static int l_random(lua_State *L)
     if (n == 1) hi = luaL_checkinteger(L, 1);
     else { lo = luaL_checkinteger(L, 1); hi = luaL_checkinteger(L, 2); }
     luaL_argcheck(L, lo <= hi, n, "interval is empty");
-    lua_pushinteger(L, lo + (lua_Integer)(u * (double)(hi - lo + 1)));
+    /* The width in unsigned arithmetic: [minint, maxint] is 2^64 wide. */
+    double width = (double)((lua_Unsigned)hi - (lua_Unsigned)lo) + 1.0;
+    lua_Unsigned k = (lua_Unsigned)(u * width);
+    lua_pushinteger(L, (lua_Integer)((lua_Unsigned)lo + k));
     return 1;
 }
 static int l_randomseed(lua_State *L)
@@ -105,6 +108,7 @@ ss_script *ss_script_new(ss_world *w, ss_scenario *sc, const ss_script_hooks *ho
         ss_script_free(s);
         return NULL;
     }
+    ss_lua_hook_install(s);
     return s;
 }
 
@@ -302,13 +306,14 @@ int ss_script_load(ss_script *s, const char *path, const char *src, size_t len, 
     char chunk[1100];
     snprintf(chunk, sizeof chunk, "@%s", path);
     s->loading = 1;
+    ss_lua_entry(s, "the scenario's top level");
     lua_pushcfunction(L, ss_lua_msgh);
     int rc = luaL_loadbufferx(L, src, len, chunk, "t");
     if (rc == LUA_OK) rc = lua_pcall(L, 0, 0, -2);
     if (rc == LUA_OK) lua_pop(L, 1);                /* the handler */
     s->loading = 0;
     if (rc != LUA_OK) {
-        const char *m = lua_tostring(L, -1);
+        const char *m = s->killed ? s->kill_msg : lua_tostring(L, -1);
         return ss_error_set(err, SS_ERR_INPUT, "%s", m ? m : "error while loading the scenario");
     }
     return SS_OK;
@@ -327,6 +332,8 @@ void ss_script_free(ss_script *s)
 {
     if (!s) return;
     ss_lua_free_pending(s);
+    /* Finalizers run at close, with a budget of their own. */
+    ss_lua_entry(s, "a finalizer (__gc) run at the end");
     if (s->L) lua_close(s->L);
     free(s->cbs);
     free(s);

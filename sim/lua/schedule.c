@@ -32,7 +32,9 @@ static ss_time arg_time(lua_State *L, int idx, const char *fn, const char *what)
     ss_time t;
     if (lua_type(L, idx) == LUA_TNUMBER) {
         double v = lua_tonumber(L, idx);
-        if (!(v >= 0) || v > 9.2e9) luaL_error(L, "%s: %s must be >= 0 seconds, found %f", fn, what, v);
+        if (!(v >= 0) || v > 9.2e9)
+            luaL_error(L, "%s: %s: expected from 0 to 9.2e9 seconds (int64 nanoseconds: about 292 years), found %f%s", fn,
+                       what, v, v < 0 ? " (negative values are not allowed)" : "");
         return ss_time_from_s(v);
     }
     if (lua_type(L, idx) == LUA_TSTRING) {
@@ -60,13 +62,28 @@ static int l_at(lua_State *L)
     return 0;
 }
 
+/* now + d, or an error naming fn and what if that is past the last time
+ * the engine represents (int64 nanoseconds: about 292 years). */
+static ss_time later(lua_State *L, ss_time now, ss_time d, const char *fn, const char *what)
+{
+    if (d > SS_TIME_MAX - now) {
+        char nb[64], db[64];
+        ss_format_duration(now, nb, sizeof nb);
+        ss_format_duration(d, db, sizeof db);
+        luaL_error(L, "%s: %s: %s after now (%s) is past the last time the simulator represents (2^63 ns, about 292 years)",
+                   fn, what, db, nb);
+    }
+    return now + d;
+}
+
 static int l_after(lua_State *L)
 {
     ss_script *s = ss_script_of(L);
     ss_time d = arg_time(L, 1, "after", "the delay");
     luaL_checktype(L, 2, LUA_TFUNCTION);
+    ss_time t = later(L, ss_engine_now(s->w->eng), d, "after", "the delay");
     int i = add_cb(s, L, 2, 0, 0);
-    ss_engine_at(s->w->eng, ss_engine_now(s->w->eng) + d, cb_fire, s, (uint64_t)i);
+    ss_engine_at(s->w->eng, t, cb_fire, s, (uint64_t)i);
     return 0;
 }
 
@@ -81,9 +98,14 @@ static int l_every(lua_State *L)
 {
     ss_script *s = ss_script_of(L);
     ss_time d = arg_time(L, 1, "every", "the period");
-    if (d <= 0) return luaL_error(L, "every: the period must be > 0");
+    if (d < SS_MIN_EVERY) {
+        char db[64];
+        ss_format_duration(d, db, sizeof db);
+        return luaL_error(L, "every: the period %s is shorter than the shortest period, 1ms (README.md, Limits: "
+                          "callbacks more often than that are a runaway, not a model)", db);
+    }
     luaL_checktype(L, 2, LUA_TFUNCTION);
-    every_in in = { ss_engine_now(s->w->eng) + d, SS_TIME_MAX };
+    every_in in = { later(L, ss_engine_now(s->w->eng), d, "every", "the period"), SS_TIME_MAX };
     if (!lua_isnoneornil(L, 3)) {
         luaL_checktype(L, 3, LUA_TTABLE);
         vctx c;
@@ -183,7 +205,7 @@ static void cb_fire(ss_engine *eng, void *ctx, uint64_t arg)
     ss_callback *cb = &s->cbs[arg];
     if (s->failed) return;
     if (cb->period > 0) {
-        ss_time next = ss_engine_now(eng) + cb->period;
+        ss_time next = ss_time_add(ss_engine_now(eng), cb->period);
         if (next <= cb->stop && next <= s->w->duration) ss_engine_at(eng, next, cb_fire, s, arg);
     }
     lua_rawgeti(s->L, LUA_REGISTRYINDEX, cb->ref);

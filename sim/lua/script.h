@@ -32,12 +32,18 @@ typedef struct ss_scenario {
     int seed_forced, duration_forced, fidelity_forced;
     uint64_t replication;     /* k: the seed used is ss_replication_seed(seed given, k) */
     ss_time duration, sample_every, tick;
+    uint64_t lua_limit;       /* Lua instructions per entry (snapsim/limits.h) */
+    int lua_limit_forced;     /* --lua-limit given: scenario{lua_limit=} does not change it */
     int declared;
 } ss_scenario;
 
 typedef struct ss_script_hooks {
     void *ctx;
     void (*record)(void *ctx, const char *name, double value);   /* record(name, value) */
+    /* Asked now and then while Lua code runs: nonzero (with why filled)
+     * stops the code with that message (a signal, the wall-clock
+     * timeout).  May be NULL. */
+    int (*poll)(void *ctx, char *why, size_t n);
 } ss_script_hooks;
 
 typedef struct ss_script ss_script;
@@ -61,6 +67,8 @@ int ss_script_load(ss_script *s, const char *path, const char *src, size_t len, 
 /* An event happened: run the on() handlers for its kind right after the
  * model has finished what it is doing (an engine event at the same time). */
 void ss_script_post(ss_script *s, const ss_event *ev);
+/* scenario{lua_limit=} changed sc->lua_limit: the hook follows. */
+void ss_script_limit_changed(ss_script *s);
 /* A callback raised an error: the run stops; *err gets the message. */
 int ss_script_failed(const ss_script *s, ss_error *err);
 struct lua_State *ss_script_lua(ss_script *s);

@@ -168,7 +168,7 @@ static void fail(ss_backup *b, const char *reason) { finish(b, "failed", reason)
 
 static void at_timer(ss_backup *b, ss_time d, ss_event_fn fn)
 {
-    b->timer = ss_engine_at(b->w->eng, ss_now(b->w) + d, fn, b, 0);
+    b->timer = ss_engine_at(b->w->eng, ss_time_add(ss_now(b->w), d), fn, b, 0);
 }
 
 static void start_delete(ss_backup *b);
@@ -329,7 +329,7 @@ static void export_reschedule(ss_backup *b)
     b->timer = 0;
     ss_time t = ss_now(w);
     if (b->remaining <= 0.5) b->timer = ss_engine_at(w->eng, t, export_done, b, 0);
-    else if (b->rate > 0) b->timer = ss_engine_at(w->eng, t + ss_time_from_s(b->remaining / b->rate), export_done, b, 0);
+    else if (b->rate > 0) b->timer = ss_engine_at(w->eng, ss_time_add(t, ss_time_from_s(b->remaining / b->rate)), export_done, b, 0);
 }
 
 /* The datastore gave the export a new rate: account the progress at the

@@ -100,7 +100,7 @@ static void tick_fire(ss_engine *eng, void *ctx, uint64_t arg)
 {
     ss_world *w = ctx;
     ss_fleet_sync(w);
-    ss_time next = ss_engine_now(eng) + (ss_time)arg;
+    ss_time next = ss_time_add(ss_engine_now(eng), (ss_time)arg);
     if (next < w->duration) ss_engine_at(eng, next, tick_fire, w, arg);
 }
 

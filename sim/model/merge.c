@@ -72,7 +72,7 @@ static void reschedule(ss_job *j)
     j->done_ev = 0;
     ss_time t = ss_now(j->w);
     if (j->remaining <= 0.5) j->done_ev = ss_engine_at(eng, t, merge_done, j, 0);
-    else if (j->rate > 0) j->done_ev = ss_engine_at(eng, t + ss_time_from_s(j->remaining / j->rate), merge_done, j, 0);
+    else if (j->rate > 0) j->done_ev = ss_engine_at(eng, ss_time_add(t, ss_time_from_s(j->remaining / j->rate)), merge_done, j, 0);
 }
 
 /* The copy's share of the bandwidth changed: account the progress made at
@@ -292,7 +292,7 @@ static void merge_done(ss_engine *eng, void *ctx, uint64_t arg)
         /* The switch-over to the merged file: a short stun. */
         if (!vm->stunned) ss_vm_stun(w, vm, 1);
         j->stun_s += vm->ccfg.switchover_stun;
-        ss_engine_at(eng, t + ss_time_from_s(vm->ccfg.switchover_stun), unstun_then_continue, j, 0);
+        ss_engine_at(eng, ss_time_add(t, ss_time_from_s(vm->ccfg.switchover_stun)), unstun_then_continue, j, 0);
         return;
     }
     if (j->stunned) {

@@ -20,7 +20,7 @@ static void tools_tick(ss_engine *eng, void *ctx, uint64_t arg)
     (void)arg;
     ss_vm *vm = ctx;
     ss_vm_tools_tick(vm->w, vm);
-    ss_time next = ss_engine_now(eng) + vm->ccl.sync_interval;
+    ss_time next = ss_time_add(ss_engine_now(eng), vm->ccl.sync_interval);
     if (next < vm->w->duration) ss_engine_at(eng, next, tools_tick, vm, 0);
 }
 
@@ -30,7 +30,7 @@ static void profile_tick(ss_engine *eng, void *ctx, uint64_t arg)
     (void)arg;
     ss_vm *vm = ctx;
     ss_vm_start_io(vm->w, vm);
-    ss_time next = ss_engine_now(eng) + 3600 * SS_NS_PER_S;
+    ss_time next = ss_time_add(ss_engine_now(eng), 3600 * SS_NS_PER_S);
     if (next < vm->w->duration) ss_engine_at(eng, next, profile_tick, vm, 0);
 }
 

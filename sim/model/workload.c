@@ -17,6 +17,7 @@
 
 #include <gsl/gsl_randist.h>
 
+#include "snapsim/limits.h"
 #include "snapsim/workload.h"
 
 /* A uniform choice among n slots.  gsl_rng_uniform_int(rng, n) computes
@@ -335,6 +336,20 @@ ss_workload *ss_workload_new(const ss_workload_params *p, uint64_t cap, char *wh
             if (p->weights[i] > 0) wl->nsel = i + 1;
         }
         wl->mean_size = msum / wsum;
+    }
+    /* The bound on I/Os per simulated second (snapsim/limits.h), at the
+     * peak of the daily profile. */
+    double peak = 1;
+    if (p->has_profile) {
+        peak = 0;
+        for (int h = 0; h < 24; h++) peak = p->profile[h] > peak ? p->profile[h] : peak;
+    }
+    double iops = ss_workload_iops(wl) * peak;
+    if (iops > SS_MAX_IOPS) {
+        free(wl);
+        return fail(why, whylen, "%s: %.4g I/Os per simulated second%s is more than the simulator's bound of %.0e "
+                    "(README.md, Limits)", p->iops > 0 ? "iops" : "rate", iops,
+                    p->has_profile ? " at the profile's peak" : "", SS_MAX_IOPS);
     }
     for (int i = 0; i < p->nsizes; i++) {
         ss_wl_size *sz = &wl->size[i];

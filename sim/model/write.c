@@ -18,6 +18,7 @@
 
 #include "model/guest_io.h"
 #include "model/write.h"
+#include "snapsim/limits.h"
 
 typedef struct ss_wjob {
     ss_world *w;
@@ -70,7 +71,7 @@ static void wjob_next(ss_wjob *j)
     ss_vm *vm = j->vm;
     if (j->ws.bytes >= (j->ws.ranged ? 1 : j->ws.io_size)) {
         ss_engine *eng = j->w->eng;
-        ss_engine_at(eng, ss_engine_now(eng) + SS_NS_PER_S, wjob_tick, j, 0);
+        ss_engine_at(eng, ss_time_add(ss_engine_now(eng), SS_NS_PER_S), wjob_tick, j, 0);
         return;
     }
     for (ss_wjob **pp = &vm->wjobs; *pp; pp = &(*pp)->next)
@@ -155,6 +156,16 @@ int ss_vm_write(ss_world *w, ss_vm *vm, const ss_write_spec *ws, char *why, size
                  (unsigned long long)ws->offset, ws->disk + 1, (unsigned long long)d->capacity);
         return -1;
     }
+    /* The bound on I/Os per simulated second (snapsim/limits.h): a rated
+     * write applies rate bytes a second, an unrated one all at once. */
+    double unit = ws->ranged ? (double)(UINT64_C(1) << 20) : (double)ws->io_size;
+    double per_s = (ws->rate > 0 ? ws->rate : (double)ws->bytes) / unit;
+    if (!(per_s <= SS_MAX_IOPS)) {
+        snprintf(why, n, "%s of %.4g %s in one simulated second is more than the simulator's bound of %.0e "
+                 "(README.md, Limits)", ws->rate > 0 ? "a rate" : "a write", per_s,
+                 ws->ranged ? "1 MiB pieces" : "I/Os", SS_MAX_IOPS);
+        return -1;
+    }
     ss_workload *wl = NULL;
     gsl_rng *rng = NULL;
     if (!ws->ranged) {
@@ -180,7 +191,7 @@ int ss_vm_write(ss_world *w, ss_vm *vm, const ss_write_spec *ws, char *why, size
         *j = (ss_wjob){ .w = w, .vm = vm, .ws = *ws, .wl = wl, .rng = rng, .next = vm->wjobs };
         vm->wjobs = j;
         ss_engine *eng = w->eng;
-        ss_engine_at(eng, ss_engine_now(eng) + SS_NS_PER_S, wjob_tick, j, 0);
+        ss_engine_at(eng, ss_time_add(ss_engine_now(eng), SS_NS_PER_S), wjob_tick, j, 0);
         return 0;
     }
     ss_write_spec cur = *ws;

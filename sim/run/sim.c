@@ -6,16 +6,20 @@
  * changed" to a sample of the series.  Everything lives in the ss_sim;
  * nothing is global, so simulations run side by side.
  */
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lua/script.h"
 #include "model/fleet.h"
 #include "model/vm.h"
 #include "output/record.h"
 #include "run/tally.h"
+#include "snapsim/limits.h"
 #include "snapsim/sim.h"
+#include "snapsim/units.h"
 
 struct ss_sim {
     ss_world *w;
@@ -27,6 +31,12 @@ struct ss_sim {
     int running;              /* between the start and the end of ss_sim_run */
     ss_progress_fn progress;
     void *progress_ctx;
+    /* What stops a load or a run from outside: the caller's flag (a
+     * signal number) and the wall-clock deadline (CLOCK_MONOTONIC s, 0:
+     * none).  The first reason found is kept in stop_err (code 0: none). */
+    const volatile sig_atomic_t *stop;
+    double deadline, timeout_s;
+    ss_error stop_err;
 };
 
 ss_time ss_sim_duration(const ss_sim *sim) { return sim->sc.duration; }
@@ -47,6 +57,43 @@ void ss_sim_set_progress(ss_sim *sim, ss_progress_fn fn, void *ctx)
     sim->progress = fn;
     sim->progress_ctx = ctx;
 }
+
+/* ---- stopping from outside ---- */
+
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Asked by the Lua hook and the engine's guard: should the run stop?
+ * Keeps the first reason in sim->stop_err. */
+static int stop_reason(ss_sim *sim)
+{
+    if (sim->stop_err.code) return 1;
+    if (sim->stop && *sim->stop) {
+        ss_error_set(&sim->stop_err, SS_ERR_STOPPED, "interrupted by signal %d", (int)*sim->stop);
+        return 1;
+    }
+    if (sim->deadline > 0 && wall_now() > sim->deadline) {
+        char tb[64];
+        ss_format_duration_human(sim->timeout_s, tb, sizeof tb);
+        ss_error_set(&sim->stop_err, SS_ERR_INPUT, "the run took more than --timeout %s of wall time", tb);
+        return 1;
+    }
+    return 0;
+}
+
+static int script_poll(void *ctx, char *why, size_t n)
+{
+    ss_sim *sim = ctx;
+    if (!stop_reason(sim)) return 0;
+    snprintf(why, n, "%s", sim->stop_err.msg);
+    return 1;
+}
+
+static int engine_poll(void *ctx) { return stop_reason(ctx); }
 
 /* ---- the model's emitter ---- */
 
@@ -109,7 +156,7 @@ static void sample_fire(ss_engine *eng, void *ctx, uint64_t arg)
     (void)arg;
     ss_sim *sim = ctx;
     on_sample(sim);
-    ss_time next = ss_engine_now(eng) + sim->sc.sample_every;
+    ss_time next = ss_time_add(ss_engine_now(eng), sim->sc.sample_every);
     if (next < sim->sc.duration) ss_engine_at(eng, next, sample_fire, sim, 0);
 }
 
@@ -162,6 +209,11 @@ int ss_sim_load(ss_sim **out, const ss_options *opt, ss_error *err)
     sim->sc.duration_forced = opt->has_duration;
     sim->sc.sample_every = 600 * SS_NS_PER_S;
     sim->sc.tick = SS_NS_PER_S;
+    sim->sc.lua_limit = opt->lua_limit;
+    sim->sc.lua_limit_forced = opt->lua_limit > 0;
+    sim->stop = opt->stop;
+    sim->timeout_s = opt->timeout_s;
+    if (opt->timeout_s > 0) sim->deadline = wall_now() + opt->timeout_s;
     if (!sim->path) return load_fail(sim, ss_error_set(err, SS_ERR_NOMEM, "out of memory"));
     size_t len = 0;
     if (opt->source) {
@@ -184,7 +236,7 @@ int ss_sim_load(ss_sim **out, const ss_options *opt, ss_error *err)
         sim->sc.fidelity_forced = 1;
     }
     sim->w->emit = (ss_emitter){ sim, on_event, on_consolidation, on_step, on_sample, on_backup, on_phase, on_outage };
-    ss_script_hooks hooks = { sim, on_record };
+    ss_script_hooks hooks = { sim, on_record, script_poll };
     sim->script = ss_script_new(sim->w, &sim->sc, &hooks, opt->out, err);
     if (!sim->script) return load_fail(sim, err ? err->code : SS_ERR_NOMEM);
     int rc = SS_OK;
@@ -194,7 +246,13 @@ int ss_sim_load(ss_sim **out, const ss_options *opt, ss_error *err)
     for (int i = 0; i < opt->nsets && rc == SS_OK; i++)
         rc = ss_script_check_set(sim->script, opt->sets[i].option, opt->sets[i].name, opt->sets[i].value, sim->source,
                                  len, err);
-    if (rc != SS_OK) return load_fail(sim, rc);
+    if (rc != SS_OK) {
+        if (sim->stop_err.code == SS_ERR_STOPPED) {   /* a signal is not the scenario's fault */
+            if (err) *err = sim->stop_err;
+            rc = SS_ERR_STOPPED;
+        }
+        return load_fail(sim, rc);
+    }
     if (!sim->w->vms && !sim->w->dss)
         return load_fail(sim, ss_error_set(err, SS_ERR_INPUT,
                                            "%s:1: the scenario declares nothing (expected datastore, host and vm declarations)",
@@ -224,20 +282,43 @@ int ss_sim_run(ss_sim *sim, const char *h5path, ss_error *err)
     ss_tally_start(sim->tally, w);
     ss_engine_at(eng, 0, sample_fire, sim, 0);
     ss_fleet_start_tick(w, sim->sc.tick);
+    ss_engine_guard(eng, SS_MAX_EVENTS_PER_S, engine_poll, sim);
 
     /* Run in slices so that progress can be reported. */
     ss_time slice = sim->sc.duration / 100 + 1;
-    while (!ss_engine_stopped(eng) && ss_engine_now(eng) < sim->sc.duration) {
-        ss_time until = ss_engine_now(eng) + slice;
+    stop_reason(sim);
+    while (!sim->stop_err.code && !ss_engine_stopped(eng) && ss_engine_now(eng) < sim->sc.duration) {
+        ss_time until = ss_time_add(ss_engine_now(eng), slice);
         if (until > sim->sc.duration) until = sim->sc.duration;
         ss_engine_run(eng, until);
         if (sim->progress)
             sim->progress(sim->progress_ctx, ss_time_to_s(ss_engine_now(eng)), ss_time_to_s(sim->sc.duration),
                           ss_engine_fired(eng));
     }
+    if (sim->stop_err.code == SS_ERR_STOPPED) {   /* a signal: it wins over what the script made of it */
+        ss_rec_abort(sim->rec);
+        if (err) *err = sim->stop_err;
+        return SS_ERR_STOPPED;
+    }
     if (ss_script_failed(sim->script, err)) {
         ss_rec_abort(sim->rec);
         return err && err->code ? err->code : SS_ERR_INPUT;
+    }
+    if (sim->stop_err.code) {
+        ss_rec_abort(sim->rec);
+        char tb[64];
+        ss_format_duration(ss_engine_now(eng), tb, sizeof tb);
+        return ss_error_set(err, sim->stop_err.code, "%s: %s (stopped at simulated %s)", sim->path,
+                            sim->stop_err.msg, tb);
+    }
+    if (ss_engine_runaway(eng) >= 0) {
+        ss_rec_abort(sim->rec);
+        char tb[64];
+        ss_format_duration(ss_engine_runaway(eng), tb, sizeof tb);
+        return ss_error_set(err, SS_ERR_INPUT,
+                            "%s: more than %llu events in the simulated second from %s: a runaway model (an on() "
+                            "handler that triggers its own event, a chain of zero delays?); README.md, Limits",
+                            sim->path, (unsigned long long)SS_MAX_EVENTS_PER_S, tb);
     }
     ss_fleet_sync(w);
     on_sample(sim);
