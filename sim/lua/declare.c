@@ -254,7 +254,7 @@ static int l_scenario(lua_State *L)
     if (!lua_istable(L, 1)) return luaL_error(L, "scenario: expected a table, like scenario { name = \"x\", duration = \"7d\" }");
     if (s->w->dss || s->w->hosts || s->w->vms || s->ncbs)
         return luaL_error(L, "scenario{} must come before every other declaration and schedule");
-    scen_in in = { "", -1, -1, -1, -1, -1 };
+    scen_in in = { "", -1, -1, -1, -1, -1, -1 };
     ss_fields_parse(&c, 1, "", &scenario_fields, &in);
     if (in.seed >= 0 && in.seed != floor(in.seed)) verr_key(&c, 1, "", "seed", "a whole number", "");
     if (in.lua_limit >= 0 && in.lua_limit != floor(in.lua_limit))
