@@ -35,7 +35,7 @@ build() {  # build DIR [cmake options...]
 }
 
 run_valgrind() {  # the scenario tests: no memory errors, no definite leaks
-    for t in test_chain test_scenario test_dynamics test_clock_scenarios test_fidelity test_fuzz test_backup test_hostd test_convert; do
+    for t in test_chain test_scenario test_dynamics test_clock_scenarios test_fidelity test_fuzz test_backup test_hostd test_convert test_mirror; do
         [ -x build/tests/$t ] || continue
         (cd build/tests && valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
             --error-exitcode=9 ./$t > /dev/null) || { echo "valgrind: $t failed" >&2; exit 1; }

@@ -215,10 +215,13 @@ static void t_mirror(void)
  * Stream (pull into the top, backing file by backing file): from D1 what
  *   D2 lacks, [1.5, 2): 0.5 GiB; then from the base what D2 now lacks,
  *   [0, 1.5): 1.5 GiB; in all |(base u D1) \ D2| = |[0, 2)| = 2 GiB.  D2
- *   grows by that to 5 GiB and is the disk's only image; base and D1 go at
- *   the end: peak extra = 2 GiB, used after = 5 GiB.  Worst case: the
- *   backing files' sizes, 1 + 2 = 3 GiB.  Time: 2 * 2 GiB of I/O = 40.96 s.
- * Both leave one file holding [0, 5): 5 GiB allocated. */
+ *   grows by that to 5 GiB and is the disk's only image; QEMU removes
+ *   nothing: base (2 GiB) and D1 (1 GiB) stay, out of the chain: peak extra
+ *   = 2 GiB, used after = 2 + 1 + 5 = 8 GiB.  Worst case: the backing
+ *   files' sizes, 1 + 2 = 3 GiB.  Time: 2 * 2 GiB of I/O = 40.96 s.
+ * The commit is given delete = true (libvirt's --delete), so its overlays
+ * go.  Both leave one image holding [0, 5): 5 GiB allocated; the stream's
+ * is the third file of its folder, after the two it kept. */
 static void t_commit_vs_stream(void)
 {
     const char *src =
@@ -240,7 +243,7 @@ static void t_commit_vs_stream(void)
         "at(0, function()\n"
         "  build('c'); build('st')\n"
         "  U0c = datastore_state('dc').used; U0s = datastore_state('dst').used\n"
-        "  delete_all('c', {strategy = 'qemu_commit'}); delete_all('st', {strategy = 'qemu_stream'})\n"
+        "  delete_all('c', {strategy = 'qemu_commit', delete = true}); delete_all('st', {strategy = 'qemu_stream'})\n"
         "end)\n"
         "on('consolidation_done', function(e)\n"
         "  D[e.vm] = e; F[e.vm] = vm_state(e.vm).files; D[e.vm].used = datastore_state(e.vm == 'c' and 'dc' or 'dst').used\n"
@@ -266,16 +269,17 @@ static void t_commit_vs_stream(void)
     CHECK_EQ_U(st_num(sim, "D.st.bytes_copied"), 2 * GiB);
     CHECK_EQ_U(st_num(sim, "D.st.peak_extra_bytes"), 2 * GiB);
     CHECK_EQ_U(st_num(sim, "D.st.worst_case_bytes"), 3 * GiB);
-    CHECK_EQ_U(st_num(sim, "D.st.used"), 5 * GiB);
+    CHECK_EQ_U(st_num(sim, "D.st.used"), 8 * GiB);
     CHECK_EQ_I(st_num(sim, "#S.st"), 2);                 /* D1 then the base */
     CHECK_EQ_U(st_num(sim, "S.st[1]"), 0.5 * GiB);
     CHECK_EQ_U(st_num(sim, "S.st[2]"), 1.5 * GiB);
     CHECK_NEAR(st_num(sim, "D.st.duration"), 2 * 2.0 * 1024 / 100, 1e-6);
-    CHECK_EQ_I(st_num(sim, "#F.st"), 1);
-    CHECK_STR(st_str(sim, "F.st[1].name", b, sizeof b), "st-000002-delta.vmdk");
-    CHECK_EQ_U(st_num(sim, "F.st[1].size"), 5 * GiB);
-    CHECK_EQ_U(st_num(sim, "F.st[1].allocated"), 5 * GiB);
-    CHECK_EQ_I(st_num(sim, "F.st[1].parent == nil and 1 or 0"), 1);
+    CHECK_EQ_I(st_num(sim, "#F.st"), 3);
+    CHECK_STR(st_str(sim, "F.st[3].name", b, sizeof b), "st-000002-delta.vmdk");
+    CHECK_EQ_U(st_num(sim, "F.st[3].size"), 5 * GiB);
+    CHECK_EQ_U(st_num(sim, "F.st[3].allocated"), 5 * GiB);
+    CHECK_EQ_I(st_num(sim, "F.st[3].parent == nil and 1 or 0"), 1);
+    CHECK_EQ_I(st_num(sim, "(F.st[1].kept and F.st[2].kept and not F.st[3].kept) and 1 or 0"), 1);
     ss_sim_free(sim);
 }
 

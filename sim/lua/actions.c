@@ -101,10 +101,12 @@ static int l_revert(lua_State *L)
     return 0;
 }
 
-typedef struct delete_in { char strategy[64]; int precheck; } delete_in;
+typedef struct delete_in { char strategy[64]; int precheck; int del; } delete_in;
 static const ss_field delete_f[] = {
     F_STRING("strategy", delete_in, strategy, "the VM's", "the strategy of this deletion"),
     F_BOOL("precheck", delete_in, precheck, "true", "refuse up front if the worst case does not fit"),
+    F_BOOL("delete", delete_in, del, "false",
+           "qemu_commit: remove the committed overlays (libvirt's blockcommit --delete); else they stay"),
 };
 static const ss_fields delete_fields = SS_ROOT("delete_snapshot", "delete_snapshot(vm, name, { ... }) and delete_all(vm, { ... })", delete_f);
 
@@ -116,7 +118,8 @@ static int do_delete(lua_State *L, const char *fn, int all)
     const char *name = all ? NULL : luaL_checkstring(L, 2);
     int oi = all ? 2 : 3;
     const ss_strategy *st = vm->strategy;
-    delete_in in = { "", 1 };
+    delete_in in = { "", 1, 0 };
+    ss_strategy stv = *st;
     if (!lua_isnoneornil(L, oi)) {
         luaL_checktype(L, oi, LUA_TTABLE);
         vctx c;
@@ -125,10 +128,19 @@ static int do_delete(lua_State *L, const char *fn, int all)
         if (in.strategy[0] && !(st = ss_strategy_find(in.strategy)))
             return luaL_error(L, "%s: options.strategy: expected one of %s, found \"%s\"", fn, ss_strategy_names(),
                               in.strategy);
+        stv = *st;
+        if (in.del) {
+            if (st->order != SS_ORDER_COMMIT)
+                return luaL_error(L, "%s: options.delete: only for qemu_commit (libvirt's blockcommit --delete); "
+                                  "strategy %s %s", fn, st->name,
+                                  st->keep_files ? "keeps its files (block-stream has no delete)"
+                                                 : "removes its merged files anyway");
+            stv.keep_files = 0;
+        }
     }
     if (!ss_lua_hostd_gate(L, s, vm->host, fn, vm->name, nargs, &nret)) return nret;
     char why[300];
-    int rc = ss_delete_start(s->w, vm, name, st, in.precheck, why, sizeof why);
+    int rc = ss_delete_start(s->w, vm, name, &stv, in.precheck, why, sizeof why);
     if (rc == -2) return luaL_error(L, "%s: %s", fn, why);
     ss_lua_hostd_done(s, vm->host);
     if (rc == -1) {

@@ -108,6 +108,7 @@ static int l_vm_state(lua_State *L)
         lua_pushinteger(L, (lua_Integer)ss_file_allocated(f)); lua_setfield(L, -2, "allocated");
         if (f->ct.gs) { lua_pushinteger(L, (lua_Integer)ss_ct_regions(&f->ct)); lua_setfield(L, -2, "regions"); }
         if (f->parent) { lua_pushstring(L, f->parent->name); lua_setfield(L, -2, "parent"); }
+        if (f->kept) { lua_pushboolean(L, 1); lua_setfield(L, -2, "kept"); }
         lua_rawseti(L, -2, i++);
     }
     lua_setfield(L, -2, "files");

@@ -181,6 +181,8 @@ static void push_event(lua_State *L, const ss_event *ev)
         lua_pushnumber(L, ev->duration); lua_setfield(L, -2, "duration");
         lua_pushnumber(L, ev->stun_time); lua_setfield(L, -2, "stun_time");
         lua_pushinteger(L, ev->iterations); lua_setfield(L, -2, "iterations");
+        lua_pushstring(L, ev->kept_files ? ev->kept_files : ""); lua_setfield(L, -2, "kept_files");
+        lua_pushinteger(L, ev->kept_bytes); lua_setfield(L, -2, "kept_bytes");
     }
 }
 
@@ -225,7 +227,7 @@ static char *dup0(const char *str)
 
 typedef struct pending_ev {
     ss_event ev;
-    char *str[9];
+    char *str[10];
     struct pending_ev *prev, *next;   /* s->pending, to free what never fired */
 } pending_ev;
 
@@ -234,7 +236,7 @@ static void pending_free(ss_script *s, pending_ev *p)
     if (p->prev) p->prev->next = p->next;
     else s->pending = p->next;
     if (p->next) p->next->prev = p->prev;
-    for (int i = 0; i < 9; i++) free(p->str[i]);
+    for (int i = 0; i < 10; i++) free(p->str[i]);
     free(p);
 }
 
@@ -267,6 +269,7 @@ void ss_script_post(ss_script *s, const ss_event *ev)
     p->ev.strategy = p->str[6] = dup0(ev->strategy);
     p->ev.phase = p->str[7] = dup0(ev->phase);
     p->ev.proxy = p->str[8] = dup0(ev->proxy);
+    p->ev.kept_files = p->str[9] = dup0(ev->kept_files);
     p->next = s->pending;
     if (s->pending) s->pending->prev = p;
     s->pending = p;

@@ -13,6 +13,7 @@
  *   a thick base's size == the capacity, and it has no grain set (it holds all)
  *   nchildren == the number of files whose parent it is
  *   disk->top is a leaf of the file tree
+ *   a kept file has no parent and no children
  */
 #ifndef SNAPSIM_MODEL_CHAIN_H
 #define SNAPSIM_MODEL_CHAIN_H
@@ -53,6 +54,9 @@ struct ss_file {
     uint64_t cap_need;        /* the largest need (file_need) the current size holds:
                                * adding grains only recomputes the size past it */
     int busy;                 /* a merge reads or writes it */
+    int kept;                 /* left on the datastore by a QEMU job (block-stream's backing
+                               * files, block-commit's overlays without delete): in no chain
+                               * (parent NULL, no children), no snapshot's; its space stays used */
     ss_file *next;            /* the folder's list */
 };
 

@@ -132,7 +132,8 @@ int ss_delete_start_then(ss_world *w, ss_vm *vm, const char *name, const ss_stra
     if (!j) abort();
     j->w = w;
     j->vm = vm;
-    j->st = st;
+    j->stv = *st;
+    j->st = &j->stv;
     j->label = malloc(strlen(name ? name : "(all)") + 1);
     if (!j->label) abort();
     strcpy(j->label, name ? name : "(all)");
@@ -234,7 +235,7 @@ int ss_delete_start_then(ss_world *w, ss_vm *vm, const char *name, const ss_stra
                 if (!kept) ss_job_release_later(j, f);
                 continue;
             }
-            if (!f->disk) continue;
+            if (!f->disk || f->kept) continue;   /* a QEMU job's leftovers are not a branch */
             if (!on_path(f->disk, f)) ss_job_release_later(j, f);
         }
         for (ss_snapshot *s = vm->snaps, *next; s; s = next) {

@@ -29,6 +29,8 @@ typedef struct ss_event {
     int64_t bytes_copied, peak_extra_bytes, worst_case_bytes;
     double duration, stun_time;
     int64_t iterations, merges;
+    const char *kept_files;   /* the merged files left on the datastore ("a, b"), or "" */
+    int64_t kept_bytes;       /* their size */
     int64_t used;             /* datastore use at the event (consolidation_step), or 0 */
     /* backup_* extras (phase != NULL) */
     const char *phase, *proxy;

@@ -141,7 +141,8 @@ static int in_release(const ss_job *j, const ss_file *f)
 /* The snapshot tree against the files: every snapshot's files exist (on
  * the right disk), its parent is one of the VM's snapshots, chains end at a base without
  * cycles, and no delta is an orphan: a leaf that is not a disk's top must
- * be some snapshot's state (or be a running job's, released at its end). */
+ * be some snapshot's state (or be a running job's, released at its end, or
+ * a file a QEMU job left on the datastore: kept, out of every chain). */
 static int check_tree(const ss_vm *vm, char *why, size_t n)
 {
     int nsnaps = 0;
@@ -178,8 +179,12 @@ static int check_tree(const ss_vm *vm, char *why, size_t n)
                 snprintf(why, n, "vm %s: %s: its chain leaves the VM's files or loops", vm->name, f->name);
                 return -1;
             }
+        if (f->kept && (f->parent || f->nchildren)) {
+            snprintf(why, n, "vm %s: %s was kept by a QEMU job but is still in a chain", vm->name, f->name);
+            return -1;
+        }
         if (!f->disk || f->kind != SS_FILE_DELTA || f->nchildren > 0 || f == f->disk->top || f->busy ||
-            in_release(vm->job, f))
+            f->kept || in_release(vm->job, f))
             continue;
         int used = 0;
         for (const ss_snapshot *s = vm->snaps; s && !used; s = s->next)

@@ -3,7 +3,9 @@
  * end, its end (consolidation_done or _failed and its /consolidations row)
  * and the row of a job the run's end interrupted.
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "model/job.h"
 #include "model/power.h"
@@ -14,6 +16,7 @@ void ss_job_free(ss_job *j)
     if (!j) return;
     free(j->plan);
     free(j->release);
+    free(j->kept);
     free(j->helper);
     free(j->iter);
     free(j->label);
@@ -28,6 +31,34 @@ void ss_job_release_later(ss_job *j, ss_file *f)
     if (!p) abort();
     j->release = p;
     j->release[j->nrelease++] = f;
+}
+
+void ss_job_keep(ss_job *j, ss_file *f)
+{
+    if (f->parent) {
+        f->parent->nchildren--;
+        f->parent = NULL;
+    }
+    f->kept = 1;
+    ss_file **p = realloc(j->kept, (size_t)(j->nkept + 1) * sizeof *p);
+    if (!p) abort();
+    j->kept = p;
+    j->kept[j->nkept++] = f;
+}
+
+/* The kept files' names, "a, b", into buf (cut at n); their bytes. */
+static uint64_t kept_list(const ss_job *j, char *buf, size_t n)
+{
+    uint64_t bytes = 0;
+    size_t len = 0;
+    buf[0] = 0;
+    for (int i = 0; i < j->nkept; i++) {
+        bytes += j->kept[i]->size;
+        int k = snprintf(buf + len, n - len, "%s%s", i ? ", " : "", j->kept[i]->name);
+        if (k < 0 || (size_t)k >= n - len) break;
+        len += (size_t)k;
+    }
+    return bytes;
 }
 
 int ss_job_is_active(const ss_job *j, const ss_file *f)
@@ -67,10 +98,16 @@ void ss_job_finish(ss_job *j, const char *result, const char *reason)
     }
     j->nrelease = 0;
     ss_ds_unwatch(vm->ds, &j->watch);
+    char kept[512], detail[768];
+    uint64_t kept_bytes = kept_list(j, kept, sizeof kept);
+    const char *base = reason ? reason : j->note ? j->note : "";
+    if (j->nkept) snprintf(detail, sizeof detail, "%s%skept on the datastore: %s", base, base[0] ? "; " : "", kept);
+    else snprintf(detail, sizeof detail, "%s", base);
     ss_event ev = { .t = ss_time_to_s(t), .kind = reason ? "consolidation_failed" : "consolidation_done",
                     .vm = vm->name, .host = vm->host->name, .datastore = vm->ds->name, .snapshot = j->label,
                     .bytes = (int64_t)j->bytes_copied, .value = ss_time_to_s(t - j->t_start),
-                    .detail = reason ? reason : j->note ? j->note : "", .strategy = j->st->name,
+                    .detail = detail, .strategy = j->st->name, .kept_files = kept,
+                    .kept_bytes = (int64_t)kept_bytes,
                     .bytes_copied = (int64_t)j->bytes_copied,
                     .peak_extra_bytes = (int64_t)(j->watch.peak - j->used_before),
                     .worst_case_bytes = (int64_t)j->worst_case, .duration = ss_time_to_s(t - j->t_start),

@@ -36,7 +36,8 @@ typedef struct ss_merge {
 struct ss_job {
     ss_world *w;
     ss_vm *vm;
-    const ss_strategy *st;
+    const ss_strategy *st;    /* == &stv */
+    ss_strategy stv;          /* the strategy as this deletion's options set it */
     char *label;              /* snapshot name or "(all)" */
     const char *note;         /* said in consolidation_done's detail (static text) */
     ss_time t_start;
@@ -49,6 +50,8 @@ struct ss_job {
     int nplan, next;
     ss_file **release;        /* released when the job ends */
     int nrelease;
+    ss_file **kept;           /* merged files left on the datastore (st->keep_files) */
+    int nkept;
     ss_file **helper;         /* per disk: the helper taking the writes, or NULL */
     int *iter;                /* per disk: helpers created */
     /* The merge running now. */
@@ -75,6 +78,9 @@ void ss_job_free(ss_job *j);
 /* The run ended during the job: a /consolidations row that says so. */
 void ss_job_report_unfinished(ss_world *w, ss_vm *vm);
 void ss_job_release_later(ss_job *j, ss_file *f);       /* released when the job ends */
+/* A merged file the job leaves on the datastore: out of the tree now
+ * (no parent, no snapshot's), marked kept, named at the job's end. */
+void ss_job_keep(ss_job *j, ss_file *f);
 void ss_job_finish(ss_job *j, const char *result, const char *reason);
 void ss_job_fail(ss_job *j, const char *reason);        /* unstun, then finish "failed" */
 /* Is f the delta the running guest writes to? */

@@ -252,7 +252,8 @@ static void merge_done(ss_engine *eng, void *ctx, uint64_t arg)
             /* The flattened top is the disk's only image now. */
         }
         p->parent = NULL;
-        if (j->st->release_at_end) ss_job_release_later(j, p);
+        if (j->st->keep_files) ss_job_keep(j, p);   /* QEMU removes nothing */
+        else if (j->st->release_at_end) ss_job_release_later(j, p);
         else ss_file_release(w, p);
         break;
     }
@@ -264,7 +265,8 @@ static void merge_done(ss_engine *eng, void *ctx, uint64_t arg)
             ss_file *up = f->parent;
             reparent_children(vm, f, m.parent);
             retarget_snapshots(vm, d->index, f, m.parent);
-            ss_job_release_later(j, f);
+            if (j->st->keep_files) ss_job_keep(j, f);   /* no --delete: the overlay stays */
+            else ss_job_release_later(j, f);
             f = up;
         }
         d->top = m.parent;
