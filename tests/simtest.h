@@ -49,6 +49,19 @@ static inline ss_sim *st_run(const char *name, const char *src, const char *h5, 
     return sim;
 }
 
+/* st_run for a scenario that must run: a failure is counted and its
+ * message printed; NULL then. */
+static inline ss_sim *st_run_ok(const char *name, const char *src, const char *h5)
+{
+    ss_error err = { 0, "" };
+    ss_sim *sim = st_run(name, src, h5, &err);
+    if (!sim) {
+        fprintf(stderr, "%s: %s\n", name, err.msg);
+        tl_failures++;
+    }
+    return sim;
+}
+
 /* Evaluate `return <expr>` in the scenario's state, as a number. */
 static inline double st_num(ss_sim *sim, const char *expr)
 {

@@ -34,16 +34,7 @@
     "function n(k) return EV[k] and #EV[k] or 0 end\n"                                                  \
     "function job_ev(k, job) for _, e in ipairs(EV[k] or {}) do if e.job == job then return e end end end\n"
 
-static ss_sim *run(const char *name, const char *src, const char *h5)
-{
-    ss_error err = { 0, "" };
-    ss_sim *sim = st_run(name, src, h5, &err);
-    if (!sim) {
-        fprintf(stderr, "%s: %s\n", name, err.msg);
-        CHECK(0);
-    }
-    return sim;
-}
+static ss_sim *run(const char *name, const char *src, const char *h5) { return st_run_ok(name, src, h5); }
 
 /* A fullvm backup of a VM with 24 GiB allocated, alone on a 60 MiB/s
  * datastore: start at 100 s, pre_script 10 s, one quiesce attempt 10 s,

@@ -51,16 +51,7 @@
     "              disk = { size = '30GB', format = 'ideal' }, clock = clock }\n"                 \
     "end\n"
 
-static ss_sim *run(const char *name, const char *src)
-{
-    ss_error err = { 0, "" };
-    ss_sim *sim = st_run(name, src, NULL, &err);
-    if (!sim) {
-        fprintf(stderr, "%s: %s\n", name, err.msg);
-        CHECK(0);
-    }
-    return sim;
-}
+static ss_sim *run(const char *name, const char *src) { return st_run_ok(name, src, NULL); }
 
 /* The i-th clock_step of vm: cause and signed size. */
 static void check_step(ss_sim *sim, const char *vm, int i, const char *cause, double value, double t)

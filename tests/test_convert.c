@@ -25,16 +25,7 @@
     "function n(k) return EV[k] and #EV[k] or 0 end\n"                                                 \
     "function ev(k, vm) for _, e in ipairs(EV[k] or {}) do if e.vm == vm then return e end end end\n"
 
-static ss_sim *run(const char *name, const char *src)
-{
-    ss_error err = { 0, "" };
-    ss_sim *sim = st_run(name, src, NULL, &err);
-    if (!sim) {
-        fprintf(stderr, "%s: %s\n", name, err.msg);
-        CHECK(0);
-    }
-    return sim;
-}
+static ss_sim *run(const char *name, const char *src) { return st_run_ok(name, src, NULL); }
 
 /* V2V of a VM that is off with 10 GiB of data, alone, at 20 MiB/s:
  * 10240 / 20 = 512 s, from 100 s.  P2V of a machine with disks of 20 and

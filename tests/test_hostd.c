@@ -36,16 +36,7 @@
     "  if vm_state(v).power == 'on' then return power_off(v) else return power_on(v) end\n"              \
     "end\n"
 
-static ss_sim *run(const char *name, const char *src, const char *h5)
-{
-    ss_error err = { 0, "" };
-    ss_sim *sim = st_run(name, src, h5, &err);
-    if (!sim) {
-        fprintf(stderr, "%s: %s\n", name, err.msg);
-        CHECK(0);
-    }
-    return sim;
-}
+static ss_sim *run(const char *name, const char *src, const char *h5) { return st_run_ok(name, src, h5); }
 
 /* memory 80 MiB, limit 400 MiB, 3 MiB per operation, no time leak:
  * ceil((400 - 80) / 3) = ceil(106.67) = 107 operations reach the limit
