@@ -509,11 +509,36 @@ static void t_no_convergence_scenario(void)
     ss_sim_free(sim);
 }
 
+/* set_workload raising a running guest's rate: the datastore must reshare
+ * at once.  The VM's demand was stored before ss_ds_set_demand, which then
+ * saw no change and kept the old share, so the guest stayed at 100 IOPS.
+ * 100 then 300 constant-arrival 4 KiB IOPS on a 100 MB/s datastore (no
+ * contention): 10 s after the change, 3000 writes = 3000 * 4096 B. */
+static void t_set_workload_rate_up(void)
+{
+    const char *src =
+        "scenario { name = 'up', duration = '60s', seed = 1 }\n"
+        "datastore 'ds' { capacity = '100GB', bandwidth = '100MB/s' }\n"
+        "host 'h' {}\n"
+        "vm 'v' { host = 'h', datastore = 'ds', memory = '1GB', power = 'on',\n"
+        "         disk = { size = '10GB', format = 'ideal' },\n"
+        "         workload = { iops = 100, io_size = '4KB', arrivals = 'constant' } }\n"
+        "at(10, function() set_workload('v', { iops = 300, io_size = '4KB', arrivals = 'constant' }) end)\n"
+        "at(20, function() W0 = vm_state('v').bytes_written end)\n"
+        "at(30, function() W1 = vm_state('v').bytes_written end)\n";
+    ss_error err = { 0, "" };
+    ss_sim *sim = st_run("up.lua", src, NULL, &err);
+    CHECK(sim != NULL);
+    if (!sim) return;
+    CHECK_NEAR(st_num(sim, "W1 - W0"), 3000.0 * 4096, 2 * 4096);   /* one write either side */
+    ss_sim_free(sim);
+}
+
 static const struct tl_test tl_tests[] = {
     TL(t_two_merges_share), TL(t_helper_converges), TL(t_helper_no_convergence),
     TL(t_mirror), TL(t_commit_vs_stream),
     TL(t_common_random_numbers), TL(t_guest_throttled_by_merge),
-    TL(t_no_convergence_scenario), { 0, 0 },
+    TL(t_no_convergence_scenario), TL(t_set_workload_rate_up), { 0, 0 },
 };
 
 int main(int argc, char **argv) { return tl_main(tl_tests, argc, argv); }

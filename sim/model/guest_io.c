@@ -228,9 +228,12 @@ void ss_vm_start_io(ss_world *w, ss_vm *vm)
     vm->io.on_rate = io_rate_changed;
     double demand = ss_vm_demand(vm);
     if (demand > 0) {
-        vm->io.demand = demand;
-        if (!vm->io.attached) ss_ds_attach(w, &vm->io);
-        else ss_ds_set_demand(w, &vm->io, demand);
+        /* Attached: ss_ds_set_demand reshares the datastore, and only if
+         * the demand changed -- so it must see the old one. */
+        if (!vm->io.attached) {
+            vm->io.demand = demand;
+            ss_ds_attach(w, &vm->io);
+        } else ss_ds_set_demand(w, &vm->io, demand);
     } else if (vm->io.attached) {
         account_throttle(w, vm);
         ss_ds_detach(w, &vm->io);
