@@ -19,9 +19,14 @@ static void cb_fire(ss_engine *eng, void *ctx, uint64_t arg);
 
 static int add_cb(ss_script *s, lua_State *L, int fn_idx, ss_time period, ss_time stop)
 {
-    ss_callback *p = realloc(s->cbs, (size_t)(s->ncbs + 1) * sizeof *p);
-    if (!p) return luaL_error(L, "out of memory");
-    s->cbs = p;
+    /* cbs holds ncbs, its capacity the next power of two: doubling keeps a
+     * chain of a million after(0, f) linear (growing by one copied the
+     * array each time under an allocator that never grows in place). */
+    if ((s->ncbs & (s->ncbs - 1)) == 0) {
+        ss_callback *p = realloc(s->cbs, (size_t)(s->ncbs ? 2 * s->ncbs : 1) * sizeof *p);
+        if (!p) return luaL_error(L, "out of memory");
+        s->cbs = p;
+    }
     lua_pushvalue(L, fn_idx);
     s->cbs[s->ncbs] = (ss_callback){ luaL_ref(L, LUA_REGISTRYINDEX), period, stop };
     return s->ncbs++;
