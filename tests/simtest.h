@@ -62,6 +62,29 @@ static inline ss_sim *st_run_ok(const char *name, const char *src, const char *h
     return sim;
 }
 
+/* A scenario that must fail with an input error whose message holds
+ * where (file:line), the field and more. */
+typedef struct st_bad { const char *src, *where, *field, *more; } st_bad;
+
+/* Run each case; count a failure for one that runs, or fails otherwise. */
+static inline void st_expect_input_errors(const st_bad *cases, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        ss_error err = { 0, "" };
+        ss_sim *sim = st_run("bad.lua", cases[i].src, NULL, &err);
+        if (sim) {
+            fprintf(stderr, "case %zu: ran, expected an error\n", i);
+            tl_failures++;
+            ss_sim_free(sim);
+            continue;
+        }
+        CHECK_EQ_I(err.code, SS_ERR_INPUT);
+        CHECK_CONTAINS(err.msg, cases[i].where);
+        CHECK_CONTAINS(err.msg, cases[i].field);
+        CHECK_CONTAINS(err.msg, cases[i].more);
+    }
+}
+
 /* Evaluate `return <expr>` in the scenario's state, as a number. */
 static inline double st_num(ss_sim *sim, const char *expr)
 {

@@ -296,7 +296,7 @@ static void t_tables(void)
 /* Bad input: file:line and the field. */
 static void t_bad_hostd(void)
 {
-    struct { const char *src, *where, *field, *more; } cases[] = {
+    const st_bad cases[] = {
         { PRE("1h") "datastore 'ds' { capacity = '10GB' }\n"
                     "host 'h' { hostd = { memroy = '80MB' } }\n",
           "bad.lua:14:", "hostd", "memroy" },
@@ -318,20 +318,7 @@ static void t_bad_hostd(void)
                     "at(1, function() fail_host('h', '-5m') end)\n",
           "bad.lua:15:", "fail_host", "duration" },
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        ss_error err = { 0, "" };
-        ss_sim *sim = st_run("bad.lua", cases[i].src, NULL, &err);
-        if (sim) {
-            fprintf(stderr, "case %zu: ran, expected an error\n", i);
-            tl_failures++;
-            ss_sim_free(sim);
-            continue;
-        }
-        CHECK_EQ_I(err.code, SS_ERR_INPUT);
-        CHECK_CONTAINS(err.msg, cases[i].where);
-        CHECK_CONTAINS(err.msg, cases[i].field);
-        CHECK_CONTAINS(err.msg, cases[i].more);
-    }
+    st_expect_input_errors(cases, sizeof cases / sizeof cases[0]);
 }
 
 static const struct tl_test tl_tests[] = {
