@@ -127,12 +127,21 @@ static int set_output(cli *c, const char *arg, char *err, size_t n)
     return 0;
 }
 
-static int set_seed(cli *c, const char *arg, char *err, size_t n)
+/* arg as decimal digits only (no sign, no blank) in [lo, hi]: 0, or -1. */
+static int whole_u64(const char *arg, uint64_t lo, uint64_t hi, uint64_t *out)
 {
     char *end;
     errno = 0;
-    unsigned long long s = strtoull(arg, &end, 10);
-    if (!(arg[0] >= '0' && arg[0] <= '9') || *end || errno == ERANGE) {
+    unsigned long long v = strtoull(arg, &end, 10);
+    if (!(arg[0] >= '0' && arg[0] <= '9') || *end || errno == ERANGE || v < lo || v > hi) return -1;
+    *out = v;
+    return 0;
+}
+
+static int set_seed(cli *c, const char *arg, char *err, size_t n)
+{
+    uint64_t s;
+    if (whole_u64(arg, 0, UINT64_MAX, &s)) {
         snprintf(err, n, "--seed \"%.200s\": expected a whole number from 0 to 2^64-1 (%llu)", arg,
                  (unsigned long long)UINT64_MAX);
         return -1;
@@ -166,10 +175,8 @@ static int set_fidelity(cli *c, const char *arg, char *err, size_t n)
 
 static int set_lua_limit(cli *c, const char *arg, char *err, size_t n)
 {
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(arg, &end, 10);
-    if (!(arg[0] >= '0' && arg[0] <= '9') || *end || errno == ERANGE || v < 1 || v > SS_LUA_LIMIT_MAX) {
+    uint64_t v;
+    if (whole_u64(arg, 1, SS_LUA_LIMIT_MAX, &v)) {
         snprintf(err, n, "--lua-limit \"%s\": expected a whole number of instructions from 1 to 10^15", arg);
         return -1;
     }
